@@ -365,7 +365,14 @@ fn main() {
         .get_compiler();
     let out = compiler
         .to_command()
-        .args(["-std=c11", "-Wall", "-Wextra", "-Werror", "-fsyntax-only", "-I"])
+        .args([
+            "-std=c11",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-fsyntax-only",
+            "-I",
+        ])
         .arg(&gen)
         .arg(&check_c)
         .output()
@@ -586,6 +593,15 @@ fn declarations() -> String {
 #undef UV_LOOP_PRIVATE_FIELDS
 #undef UV_LOOP_PRIVATE_PLATFORM_FIELDS
 #undef UV__ERR
+
+#ifdef __cplusplus
+/* As libuv's header: C++ callers may pass a plain int mode. */
+extern "C++" {
+inline int uv_tty_set_mode(uv_tty_t* handle, int mode) {
+  return uv_tty_set_mode(handle, static_cast<uv_tty_mode_t>(mode));
+}
+}
+#endif
 "#,
     );
     s
@@ -663,14 +679,9 @@ fn header_config() -> cbindgen::Config {
         .collect();
     excluded.extend(PLATFORM_TYPEDEFS.iter().map(|(_, name)| name.to_string()));
     excluded.extend(
-        [
-            "uv_errno_t",
-            "uv_handle_type",
-            "uv_req_type",
-            "ssize_t",
-        ]
-        .iter()
-        .map(|s| s.to_string()),
+        ["uv_errno_t", "uv_handle_type", "uv_req_type", "ssize_t"]
+            .iter()
+            .map(|s| s.to_string()),
     );
     excluded.extend(
         enums::ENUMS

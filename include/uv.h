@@ -356,7 +356,7 @@ typedef enum {
 #define UV_PRIORITY_HIGH -14
 #define UV_PRIORITY_HIGHEST -20
 #define UV_MAXHOSTNAMESIZE (MAXHOSTNAMELEN + 1)
-#define UV_IF_NAMESIZE (IF_NAMESIZE + 1)
+#define UV_IF_NAMESIZE (16 + 1)
 #define UV_FS_O_APPEND O_APPEND
 #define UV_FS_O_CREAT O_CREAT
 #define UV_FS_O_DIRECT 0x04000
@@ -1854,3 +1854,12 @@ UV_EXTERN void uv_wtf8_to_utf16(const char *, uint16_t *, size_t);
 #undef UV_LOOP_PRIVATE_FIELDS
 #undef UV_LOOP_PRIVATE_PLATFORM_FIELDS
 #undef UV__ERR
+
+#ifdef __cplusplus
+/* As libuv's header: C++ callers may pass a plain int mode. */
+extern "C++" {
+inline int uv_tty_set_mode(uv_tty_t* handle, int mode) {
+  return uv_tty_set_mode(handle, static_cast<uv_tty_mode_t>(mode));
+}
+}
+#endif

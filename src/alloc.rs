@@ -49,6 +49,7 @@ pub fn malloc(size: usize) -> *mut c_void {
     }
 }
 
+#[allow(dead_code)]
 pub fn calloc(count: usize, size: usize) -> *mut c_void {
     if count == 0 || size == 0 {
         return core::ptr::null_mut();
@@ -65,6 +66,7 @@ pub fn calloc(count: usize, size: usize) -> *mut c_void {
 }
 
 /// realloc with libuv's rule: size 0 frees and returns NULL.
+#[allow(dead_code)]
 pub unsafe fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
     if size == 0 {
         // SAFETY: ptr came from this allocator (caller's contract).
@@ -84,6 +86,7 @@ pub unsafe fn realloc(ptr: *mut c_void, size: usize) -> *mut c_void {
 }
 
 /// free that preserves errno, since callers often free on an error path before reporting it.
+#[allow(dead_code)]
 pub unsafe fn free(ptr: *mut c_void) {
     if ptr.is_null() {
         return;

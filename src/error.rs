@@ -23,8 +23,14 @@ struct StaticNames {
 fn static_names() -> &'static StaticNames {
     static NAMES: std::sync::OnceLock<StaticNames> = std::sync::OnceLock::new();
     NAMES.get_or_init(|| StaticNames {
-        names: ERRNO_TABLE.iter().map(|(n, _, _)| CString::new(*n).unwrap()).collect(),
-        messages: ERRNO_TABLE.iter().map(|(_, _, m)| CString::new(*m).unwrap()).collect(),
+        names: ERRNO_TABLE
+            .iter()
+            .map(|(n, _, _)| CString::new(*n).unwrap())
+            .collect(),
+        messages: ERRNO_TABLE
+            .iter()
+            .map(|(_, _, m)| CString::new(*m).unwrap())
+            .collect(),
     })
 }
 
@@ -114,7 +120,9 @@ pub extern "C" fn uv_translate_sys_error(sys_errno: c_int) -> c_int {
 /// The current thread's errno as a libuv error code.
 #[allow(dead_code)]
 pub(crate) fn last_error() -> c_int {
-    -std::io::Error::last_os_error().raw_os_error().unwrap_or(libc::EIO)
+    -std::io::Error::last_os_error()
+        .raw_os_error()
+        .unwrap_or(libc::EIO)
 }
 
 #[cfg(test)]
@@ -132,7 +140,11 @@ mod tests {
         assert_eq!(s(uv_strerror(crate::abi::UV_EOF)), "end of file");
         assert_eq!(s(uv_strerror(-libc::EINVAL)), "invalid argument");
         assert_eq!(s(uv_strerror(1234)), "Unknown system error 1234");
-        assert_eq!(uv_strerror(1234), uv_strerror(1234), "one string per unknown code");
+        assert_eq!(
+            uv_strerror(1234),
+            uv_strerror(1234),
+            "one string per unknown code"
+        );
     }
 
     #[test]

@@ -33,8 +33,23 @@ pub extern "C" fn uv_handle_size(r#type: uv_handle_type) -> usize {
 #[no_mangle]
 pub extern "C" fn uv_handle_type_name(r#type: uv_handle_type) -> *const c_char {
     static NAMES: [&core::ffi::CStr; 17] = [
-        c"async", c"check", c"fs_event", c"fs_poll", c"handle", c"idle", c"pipe", c"poll",
-        c"prepare", c"process", c"stream", c"tcp", c"timer", c"tty", c"udp", c"signal", c"file",
+        c"async",
+        c"check",
+        c"fs_event",
+        c"fs_poll",
+        c"handle",
+        c"idle",
+        c"pipe",
+        c"poll",
+        c"prepare",
+        c"process",
+        c"stream",
+        c"tcp",
+        c"timer",
+        c"tty",
+        c"udp",
+        c"signal",
+        c"file",
     ];
     debug_assert_eq!(HANDLE_TYPE_MAP.len() + 1, NAMES.len());
     if (UV_ASYNC..=UV_FILE).contains(&r#type) {

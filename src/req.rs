@@ -27,8 +27,16 @@ pub extern "C" fn uv_req_size(r#type: uv_req_type) -> usize {
 #[no_mangle]
 pub extern "C" fn uv_req_type_name(r#type: uv_req_type) -> *const c_char {
     static NAMES: [&core::ffi::CStr; 10] = [
-        c"req", c"connect", c"write", c"shutdown", c"udp_send", c"fs", c"work", c"getaddrinfo",
-        c"getnameinfo", c"random",
+        c"req",
+        c"connect",
+        c"write",
+        c"shutdown",
+        c"udp_send",
+        c"fs",
+        c"work",
+        c"getaddrinfo",
+        c"getnameinfo",
+        c"random",
     ];
     debug_assert_eq!(REQ_TYPE_MAP.len(), NAMES.len());
     if (UV_REQ..UV_REQ_TYPE_MAX).contains(&r#type) {

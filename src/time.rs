@@ -4,7 +4,10 @@ use crate::abi::*;
 use core::ffi::{c_int, c_uint};
 
 fn clock_ns(clock: libc::clockid_t) -> Option<(i64, i64)> {
-    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: ts is a valid out-pointer.
     if unsafe { libc::clock_gettime(clock, &mut ts) } != 0 {
         return None;
@@ -25,7 +28,10 @@ pub extern "C" fn uv_hrtime() -> u64 {
 }
 
 #[no_mangle]
-pub unsafe extern "C" fn uv_clock_gettime(clock_id: uv_clock_id, ts: *mut uv_timespec64_t) -> c_int {
+pub unsafe extern "C" fn uv_clock_gettime(
+    clock_id: uv_clock_id,
+    ts: *mut uv_timespec64_t,
+) -> c_int {
     if ts.is_null() {
         return UV_EFAULT;
     }
@@ -52,7 +58,10 @@ pub unsafe extern "C" fn uv_gettimeofday(tv: *mut uv_timeval64_t) -> c_int {
     if tv.is_null() {
         return UV_EINVAL;
     }
-    let mut t = libc::timeval { tv_sec: 0, tv_usec: 0 };
+    let mut t = libc::timeval {
+        tv_sec: 0,
+        tv_usec: 0,
+    };
     // SAFETY: t is a valid out-pointer; the timezone argument may be NULL.
     if unsafe { libc::gettimeofday(&mut t, core::ptr::null_mut()) } != 0 {
         return crate::error::last_error();
@@ -72,7 +81,10 @@ pub extern "C" fn uv_sleep(msec: c_uint) {
         tv_sec: (msec / 1000) as libc::time_t,
         tv_nsec: ((msec % 1000) as libc::c_long) * 1_000_000,
     };
-    let mut rem = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    let mut rem = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
     // SAFETY: valid pointers; nanosleep writes the remainder into rem on EINTR.
     while unsafe { libc::nanosleep(&req, &mut rem) } == -1
         && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINTR)

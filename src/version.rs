@@ -22,7 +22,10 @@ mod tests {
     #[test]
     fn version_agrees_with_string() {
         let s = unsafe { std::ffi::CStr::from_ptr(super::uv_version_string()) };
-        assert_eq!(s.to_str().unwrap(), format!("{}.{}.{}", super::MAJOR, super::MINOR, super::PATCH));
+        assert_eq!(
+            s.to_str().unwrap(),
+            format!("{}.{}.{}", super::MAJOR, super::MINOR, super::PATCH)
+        );
         assert_eq!(super::uv_version(), 0x013401);
     }
 }

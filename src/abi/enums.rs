@@ -264,7 +264,7 @@ pub const MACROS: &[(&str, &str, i64)] = &[
     ("UV_PRIORITY_HIGH", "-14", -14),
     ("UV_PRIORITY_HIGHEST", "-20", -20),
     ("UV_MAXHOSTNAMESIZE", "(MAXHOSTNAMELEN + 1)", 65),
-    ("UV_IF_NAMESIZE", "(IF_NAMESIZE + 1)", 17),
+    ("UV_IF_NAMESIZE", "(16 + 1)", 17),
     ("UV_FS_O_APPEND", "O_APPEND", 0o2000),
     ("UV_FS_O_CREAT", "O_CREAT", 0o100),
     ("UV_FS_O_DIRECT", "0x04000", 0x4000),

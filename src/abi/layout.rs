@@ -5,8 +5,16 @@
 use super::types::*;
 use core::mem::{align_of, offset_of, size_of};
 
-macro_rules! size { ($t:ty, $n:expr) => { const _: () = assert!(size_of::<$t>() == $n); }; }
-macro_rules! align { ($t:ty, $n:expr) => { const _: () = assert!(align_of::<$t>() == $n); }; }
+macro_rules! size {
+    ($t:ty, $n:expr) => {
+        const _: () = assert!(size_of::<$t>() == $n);
+    };
+}
+macro_rules! align {
+    ($t:ty, $n:expr) => {
+        const _: () = assert!(align_of::<$t>() == $n);
+    };
+}
 macro_rules! off { ($t:ty, $($f:tt).+ , $n:expr) => { const _: () = assert!(offset_of!($t, $($f).+) == $n); }; }
 
 size!(uv__queue, 16);

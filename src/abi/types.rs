@@ -92,40 +92,54 @@ pub type uv_process_options_t = uv_process_options_s;
 pub type uv_thread_options_t = uv_thread_options_s;
 
 // ---- allocator and callback typedefs ----
-pub type uv_malloc_func = Option<unsafe extern "C" fn(size: usize) -> *mut c_void>;
+pub type uv_malloc_func = Option<unsafe extern "C-unwind" fn(size: usize) -> *mut c_void>;
 pub type uv_realloc_func =
-    Option<unsafe extern "C" fn(ptr: *mut c_void, size: usize) -> *mut c_void>;
-pub type uv_calloc_func = Option<unsafe extern "C" fn(count: usize, size: usize) -> *mut c_void>;
-pub type uv_free_func = Option<unsafe extern "C" fn(ptr: *mut c_void)>;
+    Option<unsafe extern "C-unwind" fn(ptr: *mut c_void, size: usize) -> *mut c_void>;
+pub type uv_calloc_func =
+    Option<unsafe extern "C-unwind" fn(count: usize, size: usize) -> *mut c_void>;
+pub type uv_free_func = Option<unsafe extern "C-unwind" fn(ptr: *mut c_void)>;
 
 pub type uv_alloc_cb = Option<
-    unsafe extern "C" fn(handle: *mut uv_handle_t, suggested_size: usize, buf: *mut uv_buf_t),
+    unsafe extern "C-unwind" fn(
+        handle: *mut uv_handle_t,
+        suggested_size: usize,
+        buf: *mut uv_buf_t,
+    ),
 >;
-pub type uv_read_cb =
-    Option<unsafe extern "C" fn(stream: *mut uv_stream_t, nread: ssize_t, buf: *const uv_buf_t)>;
-pub type uv_write_cb = Option<unsafe extern "C" fn(req: *mut uv_write_t, status: c_int)>;
-pub type uv_connect_cb = Option<unsafe extern "C" fn(req: *mut uv_connect_t, status: c_int)>;
-pub type uv_shutdown_cb = Option<unsafe extern "C" fn(req: *mut uv_shutdown_t, status: c_int)>;
-pub type uv_connection_cb = Option<unsafe extern "C" fn(server: *mut uv_stream_t, status: c_int)>;
-pub type uv_close_cb = Option<unsafe extern "C" fn(handle: *mut uv_handle_t)>;
+pub type uv_read_cb = Option<
+    unsafe extern "C-unwind" fn(stream: *mut uv_stream_t, nread: ssize_t, buf: *const uv_buf_t),
+>;
+pub type uv_write_cb = Option<unsafe extern "C-unwind" fn(req: *mut uv_write_t, status: c_int)>;
+pub type uv_connect_cb = Option<unsafe extern "C-unwind" fn(req: *mut uv_connect_t, status: c_int)>;
+pub type uv_shutdown_cb =
+    Option<unsafe extern "C-unwind" fn(req: *mut uv_shutdown_t, status: c_int)>;
+pub type uv_connection_cb =
+    Option<unsafe extern "C-unwind" fn(server: *mut uv_stream_t, status: c_int)>;
+pub type uv_close_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_handle_t)>;
 pub type uv_poll_cb =
-    Option<unsafe extern "C" fn(handle: *mut uv_poll_t, status: c_int, events: c_int)>;
-pub type uv_timer_cb = Option<unsafe extern "C" fn(handle: *mut uv_timer_t)>;
-pub type uv_async_cb = Option<unsafe extern "C" fn(handle: *mut uv_async_t)>;
-pub type uv_prepare_cb = Option<unsafe extern "C" fn(handle: *mut uv_prepare_t)>;
-pub type uv_check_cb = Option<unsafe extern "C" fn(handle: *mut uv_check_t)>;
-pub type uv_idle_cb = Option<unsafe extern "C" fn(handle: *mut uv_idle_t)>;
-pub type uv_exit_cb =
-    Option<unsafe extern "C" fn(process: *mut uv_process_t, exit_status: i64, term_signal: c_int)>;
-pub type uv_walk_cb = Option<unsafe extern "C" fn(handle: *mut uv_handle_t, arg: *mut c_void)>;
-pub type uv_fs_cb = Option<unsafe extern "C" fn(req: *mut uv_fs_t)>;
-pub type uv_work_cb = Option<unsafe extern "C" fn(req: *mut uv_work_t)>;
-pub type uv_after_work_cb = Option<unsafe extern "C" fn(req: *mut uv_work_t, status: c_int)>;
+    Option<unsafe extern "C-unwind" fn(handle: *mut uv_poll_t, status: c_int, events: c_int)>;
+pub type uv_timer_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_timer_t)>;
+pub type uv_async_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_async_t)>;
+pub type uv_prepare_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_prepare_t)>;
+pub type uv_check_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_check_t)>;
+pub type uv_idle_cb = Option<unsafe extern "C-unwind" fn(handle: *mut uv_idle_t)>;
+pub type uv_exit_cb = Option<
+    unsafe extern "C-unwind" fn(process: *mut uv_process_t, exit_status: i64, term_signal: c_int),
+>;
+pub type uv_walk_cb =
+    Option<unsafe extern "C-unwind" fn(handle: *mut uv_handle_t, arg: *mut c_void)>;
+pub type uv_fs_cb = Option<unsafe extern "C-unwind" fn(req: *mut uv_fs_t)>;
+pub type uv_work_cb = Option<unsafe extern "C-unwind" fn(req: *mut uv_work_t)>;
+pub type uv_after_work_cb = Option<unsafe extern "C-unwind" fn(req: *mut uv_work_t, status: c_int)>;
 pub type uv_getaddrinfo_cb = Option<
-    unsafe extern "C" fn(req: *mut uv_getaddrinfo_t, status: c_int, res: *mut libc::addrinfo),
+    unsafe extern "C-unwind" fn(
+        req: *mut uv_getaddrinfo_t,
+        status: c_int,
+        res: *mut libc::addrinfo,
+    ),
 >;
 pub type uv_getnameinfo_cb = Option<
-    unsafe extern "C" fn(
+    unsafe extern "C-unwind" fn(
         req: *mut uv_getnameinfo_t,
         status: c_int,
         hostname: *const c_char,
@@ -133,10 +147,15 @@ pub type uv_getnameinfo_cb = Option<
     ),
 >;
 pub type uv_random_cb = Option<
-    unsafe extern "C" fn(req: *mut uv_random_t, status: c_int, buf: *mut c_void, buflen: usize),
+    unsafe extern "C-unwind" fn(
+        req: *mut uv_random_t,
+        status: c_int,
+        buf: *mut c_void,
+        buflen: usize,
+    ),
 >;
 pub type uv_fs_event_cb = Option<
-    unsafe extern "C" fn(
+    unsafe extern "C-unwind" fn(
         handle: *mut uv_fs_event_t,
         filename: *const c_char,
         events: c_int,
@@ -144,17 +163,19 @@ pub type uv_fs_event_cb = Option<
     ),
 >;
 pub type uv_fs_poll_cb = Option<
-    unsafe extern "C" fn(
+    unsafe extern "C-unwind" fn(
         handle: *mut uv_fs_poll_t,
         status: c_int,
         prev: *const uv_stat_t,
         curr: *const uv_stat_t,
     ),
 >;
-pub type uv_signal_cb = Option<unsafe extern "C" fn(handle: *mut uv_signal_t, signum: c_int)>;
-pub type uv_udp_send_cb = Option<unsafe extern "C" fn(req: *mut uv_udp_send_t, status: c_int)>;
+pub type uv_signal_cb =
+    Option<unsafe extern "C-unwind" fn(handle: *mut uv_signal_t, signum: c_int)>;
+pub type uv_udp_send_cb =
+    Option<unsafe extern "C-unwind" fn(req: *mut uv_udp_send_t, status: c_int)>;
 pub type uv_udp_recv_cb = Option<
-    unsafe extern "C" fn(
+    unsafe extern "C-unwind" fn(
         handle: *mut uv_udp_t,
         nread: ssize_t,
         buf: *const uv_buf_t,
@@ -162,7 +183,7 @@ pub type uv_udp_recv_cb = Option<
         flags: c_uint,
     ),
 >;
-pub type uv_thread_cb = Option<unsafe extern "C" fn(arg: *mut c_void)>;
+pub type uv_thread_cb = Option<unsafe extern "C-unwind" fn(arg: *mut c_void)>;
 
 // ---- core private types ----
 
@@ -177,8 +198,8 @@ pub struct uv__queue {
 /// A unit of threadpool work (`uv/threadpool.h`).
 #[repr(C)]
 pub struct uv__work {
-    pub work: Option<unsafe extern "C" fn(w: *mut uv__work)>,
-    pub done: Option<unsafe extern "C" fn(w: *mut uv__work, status: c_int)>,
+    pub work: Option<unsafe extern "C-unwind" fn(w: *mut uv__work)>,
+    pub done: Option<unsafe extern "C-unwind" fn(w: *mut uv__work, status: c_int)>,
     pub r#loop: *mut uv_loop_t,
     pub wq: uv__queue,
 }
@@ -320,7 +341,7 @@ pub struct uv_loop_s {
     pub check_handles: uv__queue,
     pub idle_handles: uv__queue,
     pub async_handles: uv__queue,
-    pub async_unused: Option<unsafe extern "C" fn()>,
+    pub async_unused: Option<unsafe extern "C-unwind" fn()>,
     pub async_io_watcher: uv__io_s,
     pub async_wfd: c_int,
     pub timer_heap: uv__loop_timer_heap,
