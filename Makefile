@@ -36,9 +36,10 @@ all: lib
 lib:
 	$(CARGO) build $(CARGO_FLAGS)
 	@mkdir -p $(LIB)
-	cp -f $(TARGET_DIR)/libuv.so $(LIB)/libuv.so.1
+	@# Replace atomically: running programs keep the old mapping instead of crashing.
+	cp -f $(TARGET_DIR)/libuv.so $(LIB)/.libuv.so.1.tmp && mv -f $(LIB)/.libuv.so.1.tmp $(LIB)/libuv.so.1
 	ln -sf libuv.so.1 $(LIB)/libuv.so
-	cp -f $(TARGET_DIR)/libuv.a $(LIB)/libuv.a
+	cp -f $(TARGET_DIR)/libuv.a $(LIB)/.libuv.a.tmp && mv -f $(LIB)/.libuv.a.tmp $(LIB)/libuv.a
 
 # The build regenerates target/gen-include on every build; include/ is the committed copy.
 header: lib

@@ -1,18 +1,29 @@
 //! rsuv: libuv v1.52.1 rewritten in Rust, shipped as a drop-in `libuv.so.1`.
 //!
 //! Layout: `abi` holds the C types and tables; each other module is one libuv concept with
-//! a thin `extern "C"` layer over Rust.
+//! a thin `extern "C"` layer over Rust. Raw pointers into program memory are handled in the
+//! ABI types, the intrusive queues (`queue`), the io watcher registry (`io`) and the loop's
+//! phases; each `unsafe` block says why it is sound.
 #![allow(non_camel_case_types)]
 #![allow(clippy::missing_safety_doc)]
 
 pub mod abi;
 
 mod alloc;
+mod r#async;
 mod buf;
 mod error;
 mod handle;
+mod io;
 mod library;
 mod r#loop;
+mod loop_watcher;
+mod process_title;
+mod queue;
 mod req;
+mod thread;
+mod threadpool;
 mod time;
+mod timer;
+mod unwind;
 mod version;

@@ -4,16 +4,19 @@ use core::sync::atomic::{AtomicBool, Ordering};
 
 static SHUT_DOWN: AtomicBool = AtomicBool::new(false);
 
-/// Whether uv_library_shutdown has run (later calls, and most other calls, become no-ops).
-#[allow(dead_code)]
-pub fn is_shut_down() -> bool {
-    SHUT_DOWN.load(Ordering::Acquire)
-}
-
+/// Stops the threadpool and closes the default loop if nothing uses it any more. Only the
+/// first call does anything; the library must not be used afterwards (libuv's contract).
 #[no_mangle]
 pub extern "C" fn uv_library_shutdown() {
-    // Only the first call does anything, as with libuv.
     if SHUT_DOWN.swap(true, Ordering::AcqRel) {
-        // Already done.
+        return;
+    }
+    crate::process_title::cleanup();
+    crate::threadpool::shutdown();
+    let l = crate::r#loop::default_loop_if_any();
+    if !l.is_null() {
+        // SAFETY: the default loop is initialized; closing fails harmlessly (UV_EBUSY)
+        // while the program still has handles on it, and then it is left alone.
+        unsafe { crate::r#loop::uv_loop_close(l) };
     }
 }

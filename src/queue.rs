@@ -128,7 +128,10 @@ mod tests {
     use super::*;
 
     fn node() -> Box<uv__queue> {
-        let mut q = Box::new(uv__queue { next: ptr::null_mut(), prev: ptr::null_mut() });
+        let mut q = Box::new(uv__queue {
+            next: ptr::null_mut(),
+            prev: ptr::null_mut(),
+        });
         unsafe { init(&mut *q) };
         q
     }

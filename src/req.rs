@@ -88,3 +88,24 @@ mod tests {
         assert_eq!(uv_req_size(-3), usize::MAX);
     }
 }
+
+/// Common initialization of a request: its type, and it keeps the loop alive until done.
+pub unsafe fn init(l: *mut uv_loop_t, req: *mut uv_req_t, ty: uv_req_type) {
+    // SAFETY: l is a live loop; req is the program's request memory.
+    unsafe {
+        (*req).r#type = ty;
+        register(l, req);
+    }
+}
+
+#[inline]
+pub unsafe fn register(l: *mut uv_loop_t, _req: *mut uv_req_t) {
+    // SAFETY: l is a live loop (loop thread).
+    unsafe { (*l).active_reqs.count += 1 }
+}
+
+#[inline]
+pub unsafe fn unregister(l: *mut uv_loop_t, _req: *mut uv_req_t) {
+    // SAFETY: l is a live loop (loop thread).
+    unsafe { (*l).active_reqs.count -= 1 }
+}
