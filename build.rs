@@ -566,11 +566,12 @@ struct addrinfo;
 "#;
 
 fn declarations() -> String {
-    let mut s = String::from("\n/* The API. */\n");
+    let mut s = String::from("\n/* The API. */\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
     for (name, ret, params) in api_table::API_FUNCTIONS {
         let sep = if ret.ends_with('*') { "" } else { " " };
         writeln!(s, "UV_EXTERN {ret}{sep}{name}{params};").unwrap();
     }
+    s.push_str("\n#ifdef __cplusplus\n}  /* extern \"C\" */\n#endif\n");
     s.push_str(
         r#"
 /* Don't export the private CPP symbols. */

@@ -705,6 +705,8 @@ typedef void *(*uv_calloc_func)(size_t count, size_t size);
 
 typedef void (*uv_free_func)(void *ptr);
 
+typedef void (*uv_async_cb)(uv_async_t *handle);
+
 /*
  Note: may be cast to `struct iovec`.
  */
@@ -712,6 +714,16 @@ struct uv_buf_t {
   char *base;
   size_t len;
 };
+
+typedef void (*uv_close_cb)(uv_handle_t *handle);
+
+typedef void (*uv_walk_cb)(uv_handle_t *handle, void *arg);
+
+typedef void (*uv_thread_cb)(void *arg);
+
+typedef void (*uv_work_cb)(uv_work_t *req);
+
+typedef void (*uv_after_work_cb)(uv_work_t *req, int status);
 
 struct uv_timespec64_t {
   int64_t tv_sec;
@@ -722,6 +734,8 @@ struct uv_timeval64_t {
   int64_t tv_sec;
   int32_t tv_usec;
 };
+
+typedef void (*uv_timer_cb)(uv_timer_t *handle);
 
 typedef void (*uv_alloc_cb)(uv_handle_t *handle, size_t suggested_size, struct uv_buf_t *buf);
 
@@ -735,13 +749,7 @@ typedef void (*uv_shutdown_cb)(uv_shutdown_t *req, int status);
 
 typedef void (*uv_connection_cb)(uv_stream_t *server, int status);
 
-typedef void (*uv_close_cb)(uv_handle_t *handle);
-
 typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
-
-typedef void (*uv_timer_cb)(uv_timer_t *handle);
-
-typedef void (*uv_async_cb)(uv_async_t *handle);
 
 typedef void (*uv_prepare_cb)(uv_prepare_t *handle);
 
@@ -751,13 +759,7 @@ typedef void (*uv_idle_cb)(uv_idle_t *handle);
 
 typedef void (*uv_exit_cb)(uv_process_t *process, int64_t exit_status, int term_signal);
 
-typedef void (*uv_walk_cb)(uv_handle_t *handle, void *arg);
-
 typedef void (*uv_fs_cb)(uv_fs_t *req);
-
-typedef void (*uv_work_cb)(uv_work_t *req);
-
-typedef void (*uv_after_work_cb)(uv_work_t *req, int status);
 
 typedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t *req, int status, struct addrinfo *res);
 
@@ -808,8 +810,6 @@ typedef void (*uv_udp_recv_cb)(uv_udp_t *handle,
                                const struct uv_buf_t *buf,
                                const struct sockaddr *addr,
                                unsigned int flags);
-
-typedef void (*uv_thread_cb)(void *arg);
 
 /*
  libuv's intrusive doubly linked list node (`struct uv__queue`).
@@ -1515,6 +1515,10 @@ union uv_any_req {
 
 
 /* The API. */
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 UV_EXTERN int uv_accept(uv_stream_t *, uv_stream_t *);
 UV_EXTERN int uv_async_init(uv_loop_t *, uv_async_t *, uv_async_cb);
 UV_EXTERN int uv_async_send(uv_async_t *);
@@ -1833,6 +1837,10 @@ UV_EXTERN int uv_write(uv_write_t *, uv_stream_t *, const uv_buf_t *, unsigned i
 UV_EXTERN int uv_write2(uv_write_t *, uv_stream_t *, const uv_buf_t *, unsigned int, uv_stream_t *, uv_write_cb);
 UV_EXTERN ssize_t uv_wtf8_length_as_utf16(const char *);
 UV_EXTERN void uv_wtf8_to_utf16(const char *, uint16_t *, size_t);
+
+#ifdef __cplusplus
+}  /* extern "C" */
+#endif
 
 /* Don't export the private CPP symbols. */
 #undef UV_HANDLE_TYPE_PRIVATE

@@ -3,7 +3,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 export LD_LIBRARY_PATH="$PWD/build/lib"
-for prog in hello_version; do
+for prog in hello_version async_progress thread_ping_pong; do
   echo "=== $prog"
   "build/examples/$prog"
 done

@@ -72,23 +72,6 @@ pub unsafe extern "C" fn uv_req_get_type(req: *const uv_req_t) -> uv_req_type {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_follow_the_map() {
-        for (i, (_, lc)) in REQ_TYPE_MAP.iter().enumerate() {
-            let s = unsafe { std::ffi::CStr::from_ptr(uv_req_type_name(i as i32 + 1)) };
-            assert_eq!(s.to_str().unwrap(), *lc);
-        }
-        assert!(uv_req_type_name(UV_UNKNOWN_REQ).is_null());
-        assert!(uv_req_type_name(UV_REQ_TYPE_MAX).is_null());
-        assert_eq!(uv_req_size(UV_GETNAMEINFO), 1320);
-        assert_eq!(uv_req_size(-3), usize::MAX);
-    }
-}
-
 /// Common initialization of a request: its type, and it keeps the loop alive until done.
 pub unsafe fn init(l: *mut uv_loop_t, req: *mut uv_req_t, ty: uv_req_type) {
     // SAFETY: l is a live loop; req is the program's request memory.
@@ -108,4 +91,21 @@ pub unsafe fn register(l: *mut uv_loop_t, _req: *mut uv_req_t) {
 pub unsafe fn unregister(l: *mut uv_loop_t, _req: *mut uv_req_t) {
     // SAFETY: l is a live loop (loop thread).
     unsafe { (*l).active_reqs.count -= 1 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_follow_the_map() {
+        for (i, (_, lc)) in REQ_TYPE_MAP.iter().enumerate() {
+            let s = unsafe { std::ffi::CStr::from_ptr(uv_req_type_name(i as i32 + 1)) };
+            assert_eq!(s.to_str().unwrap(), *lc);
+        }
+        assert!(uv_req_type_name(UV_UNKNOWN_REQ).is_null());
+        assert!(uv_req_type_name(UV_REQ_TYPE_MAX).is_null());
+        assert_eq!(uv_req_size(UV_GETNAMEINFO), 1320);
+        assert_eq!(uv_req_size(-3), usize::MAX);
+    }
 }
