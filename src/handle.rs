@@ -319,6 +319,10 @@ pub unsafe extern "C-unwind" fn uv_close(handle: *mut uv_handle_t, close_cb: uv_
             UV_TIMER => crate::timer::close(handle as *mut uv_timer_t),
             UV_IDLE | UV_PREPARE | UV_CHECK => crate::loop_watcher::close(handle),
             UV_ASYNC => crate::r#async::close(handle as *mut uv_async_t),
+            UV_TCP => crate::tcp::close(handle as *mut uv_tcp_t),
+            UV_NAMED_PIPE => crate::pipe::close(handle as *mut uv_pipe_t),
+            UV_TTY => crate::tty::close(handle as *mut uv_tty_t),
+            UV_POLL => crate::poll::close(handle as *mut uv_poll_t),
             _ => stop(handle),
         }
         make_close_pending(handle);
@@ -341,6 +345,10 @@ unsafe fn finish_close(h: *mut uv_handle_t) {
     // SAFETY: h is a closing handle of a live loop.
     unsafe {
         add_flags(h, Flags::CLOSED);
+        if matches!((*h).r#type, UV_TCP | UV_NAMED_PIPE | UV_TTY) {
+            // Cancelled connects and writes get their callbacks before the close callback.
+            crate::stream::destroy(h as *mut uv_stream_t);
+        }
         // An inactive handle does not count; make sure a closed one never does.
         stop(h);
         uv_unref(h);

@@ -30,6 +30,12 @@ pub enum Kind {
     None = 0,
     /// The loop's eventfd behind every uv_async_t.
     Async = 1,
+    /// A connected (or connecting) TCP socket, pipe or TTY.
+    Stream = 2,
+    /// A listening TCP socket or pipe.
+    Server = 3,
+    /// A uv_poll_t.
+    Poll = 4,
 }
 
 impl Kind {
@@ -37,6 +43,9 @@ impl Kind {
         // SAFETY: w is a live watcher (module invariant).
         match unsafe { (*w).bits } {
             1 => Kind::Async,
+            2 => Kind::Stream,
+            3 => Kind::Server,
+            4 => Kind::Poll,
             _ => Kind::None,
         }
     }
@@ -48,9 +57,18 @@ unsafe fn dispatch(l: *mut uv_loop_t, w: *mut uv__io_t, events: u32) {
     unsafe {
         match Kind::of(w) {
             Kind::Async => crate::r#async::io(l, w, events),
+            Kind::Stream => crate::stream::io(l, w, events),
+            Kind::Server => crate::stream::server_io(l, w, events),
+            Kind::Poll => crate::poll::io(l, w, events),
             Kind::None => {}
         }
     }
+}
+
+/// Changes who handles the watcher's events (a stream becomes a server when it listens).
+pub unsafe fn set_kind(w: *mut uv__io_t, kind: Kind) {
+    // SAFETY: w is a live watcher.
+    unsafe { (*w).bits = kind as usize }
 }
 
 pub unsafe fn init(w: *mut uv__io_t, kind: Kind, fd: c_int) {
