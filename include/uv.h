@@ -719,6 +719,20 @@ typedef void (*uv_close_cb)(uv_handle_t *handle);
 
 typedef void (*uv_walk_cb)(uv_handle_t *handle, void *arg);
 
+typedef void (*uv_connect_cb)(uv_connect_t *req, int status);
+
+typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
+
+typedef void (*uv_alloc_cb)(uv_handle_t *handle, size_t suggested_size, struct uv_buf_t *buf);
+
+typedef void (*uv_read_cb)(uv_stream_t *stream, ssize_t nread, const struct uv_buf_t *buf);
+
+typedef void (*uv_write_cb)(uv_write_t *req, int status);
+
+typedef void (*uv_shutdown_cb)(uv_shutdown_t *req, int status);
+
+typedef void (*uv_connection_cb)(uv_stream_t *server, int status);
+
 typedef void (*uv_thread_cb)(void *arg);
 
 typedef void (*uv_work_cb)(uv_work_t *req);
@@ -736,20 +750,6 @@ struct uv_timeval64_t {
 };
 
 typedef void (*uv_timer_cb)(uv_timer_t *handle);
-
-typedef void (*uv_alloc_cb)(uv_handle_t *handle, size_t suggested_size, struct uv_buf_t *buf);
-
-typedef void (*uv_read_cb)(uv_stream_t *stream, ssize_t nread, const struct uv_buf_t *buf);
-
-typedef void (*uv_write_cb)(uv_write_t *req, int status);
-
-typedef void (*uv_connect_cb)(uv_connect_t *req, int status);
-
-typedef void (*uv_shutdown_cb)(uv_shutdown_t *req, int status);
-
-typedef void (*uv_connection_cb)(uv_stream_t *server, int status);
-
-typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
 
 typedef void (*uv_prepare_cb)(uv_prepare_t *handle);
 
