@@ -82,7 +82,7 @@ $(B)/tests/probe-debian: c-tests/abi/probe.c c-tests/abi/expect.inc
 
 test-c: $(B)/tests/c $(B)/tests/cxx $(B)/tests/debian $(B)/tests/probe $(B)/tests/probe-cxx $(B)/tests/probe-debian
 
-test: lib test-c
+test: lib test-c examples
 	scripts/run-tests.sh
 
 examples: $(EXAMPLES)

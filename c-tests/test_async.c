@@ -448,3 +448,52 @@ TEST_TIMEOUT(async_close_while_other_thread_sends, 60) {
     ASSERT_OK(uv_loop_close(&loop));
   }
 }
+
+/* Many handles on one loop, each sent once from one of several threads:
+ * every one gets its callback, and only sent handles get one. */
+enum { MH_HANDLES = 1000, MH_THREADS = 4 };
+static uv_async_t mh_async[MH_HANDLES];
+static int mh_sent[MH_HANDLES];
+static int mh_calls[MH_HANDLES];
+static int mh_unsent_calls;
+
+static void mh_cb(uv_async_t* h) {
+  int i = (int) (h - mh_async);
+  if (!__atomic_load_n(&mh_sent[i], __ATOMIC_ACQUIRE))
+    mh_unsent_calls++;
+  mh_calls[i]++;
+  uv_close((uv_handle_t*) h, NULL);
+}
+
+static void mh_sender(void* arg) {
+  int t = (int) (intptr_t) arg;
+  int i;
+  for (i = MH_HANDLES - 1 - t; i >= 0; i -= MH_THREADS) {
+    __atomic_store_n(&mh_sent[i], 1, __ATOMIC_RELEASE);
+    ASSERT_OK(uv_async_send(&mh_async[i]));
+    if (i % 64 == 0)
+      uv_sleep(1);
+  }
+}
+
+TEST(async_many_handles_each_woken) {
+  uv_loop_t loop;
+  uv_thread_t tids[MH_THREADS];
+  int i;
+
+  memset(mh_sent, 0, sizeof(mh_sent));
+  memset(mh_calls, 0, sizeof(mh_calls));
+  mh_unsent_calls = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  for (i = 0; i < MH_HANDLES; i++)
+    ASSERT_OK(uv_async_init(&loop, &mh_async[i], mh_cb));
+  for (i = 0; i < MH_THREADS; i++)
+    ASSERT_OK(uv_thread_create(&tids[i], mh_sender, (void*) (intptr_t) i));
+  ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+  for (i = 0; i < MH_THREADS; i++)
+    ASSERT_OK(uv_thread_join(&tids[i]));
+  ASSERT_EQ(mh_unsent_calls, 0);
+  for (i = 0; i < MH_HANDLES; i++)
+    ASSERT_EQ(mh_calls[i], 1);
+  ASSERT_OK(uv_loop_close(&loop));
+}

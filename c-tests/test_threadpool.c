@@ -448,3 +448,25 @@ TEST(threadpool_serves_several_loops) {
   ASSERT_EQ(tp_work_calls, 100);
   free(lts);
 }
+
+/* How UV_THREADPOOL_SIZE is read (like atoi): 0 means 1, a number followed
+ * by junk is that number, no number at all is 0, so 1. */
+TEST(threadpool_size_from_env_zero_means_one) {
+  tp_set_size("0");
+  ASSERT_EQ(tp_measure_concurrency(6), 1);
+}
+
+TEST(threadpool_size_from_env_trailing_junk) {
+  tp_set_size("3threads");
+  ASSERT_EQ(tp_measure_concurrency(12), 3);
+}
+
+TEST(threadpool_size_from_env_not_a_number_means_one) {
+  tp_set_size("many");
+  ASSERT_EQ(tp_measure_concurrency(6), 1);
+}
+
+TEST(threadpool_size_from_env_empty_means_one) {
+  tp_set_size("");
+  ASSERT_EQ(tp_measure_concurrency(6), 1);
+}

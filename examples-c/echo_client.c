@@ -129,7 +129,13 @@ int main(int argc, char** argv) {
     if (unix_socket) {
       uv_pipe_init(loop, &c->h.pipe, 0);
       c->h.pipe.data = c;
-      uv_pipe_connect(&c->connect_req, &c->h.pipe, argv[2], on_connect);
+      /* A leading '@' names Linux's abstract namespace (a leading NUL byte). */
+      char name[256];
+      size_t len = strlen(argv[2]);
+      if (len >= sizeof(name)) return 2;
+      memcpy(name, argv[2], len);
+      if (name[0] == '@') name[0] = '\0';
+      uv_pipe_connect2(&c->connect_req, &c->h.pipe, name, len, UV_PIPE_NO_TRUNCATE, on_connect);
     } else {
       uv_tcp_init(loop, &c->h.tcp);
       c->h.tcp.data = c;

@@ -41,6 +41,7 @@ run_suite "exported symbols" python3 c-tests/abi/check_symbols.py build/lib/libu
 run_suite "C tests (our header)" env LD_LIBRARY_PATH="$LIB" build/tests/c
 run_suite "C++ tests (our header)" env LD_LIBRARY_PATH="$LIB" build/tests/cxx
 run_suite "C tests (Debian header)" env LD_LIBRARY_PATH="$LIB" build/tests/debian
+run_suite "examples with real clients" scripts/examples-test.sh "$LIB"
 
 echo
 echo "### summary"
