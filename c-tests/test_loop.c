@@ -151,6 +151,8 @@ TEST(loop_run_default_runs_due_timers_first) {
 
 static int mode_timer_calls;
 static void mode_timer_cb(uv_timer_t* h) { (void) h; mode_timer_calls++; }
+static int close_calls_for_once;
+static void once_close_cb(uv_handle_t* h) { (void) h; close_calls_for_once++; }
 
 TEST(loop_run_empty_returns_zero) {
   uv_loop_t loop;
@@ -221,6 +223,84 @@ TEST(loop_run_returns_nonzero_while_handles_remain) {
   loop_teardown(&loop);
 }
 
+static void once_async_noop_cb(uv_async_t* h) { (void) h; mode_timer_calls += 100; }
+
+TEST(loop_run_once_with_pending_close_does_not_block) {
+  uv_loop_t loop;
+  uv_async_t async;
+  uv_timer_t timer;
+  uint64_t t0;
+
+  mode_timer_calls = 0;
+  close_calls_for_once = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_async_init(&loop, &async, once_async_noop_cb));  /* referenced */
+  ASSERT_OK(uv_timer_init(&loop, &timer));
+  uv_close((uv_handle_t*) &timer, once_close_cb);
+  t0 = uv_hrtime();
+  ASSERT_NE(uv_run(&loop, UV_RUN_ONCE), 0);
+  ASSERT_LT(loop_ms_since(t0), 500);
+  ASSERT_EQ(close_calls_for_once, 1);
+  ASSERT_EQ(mode_timer_calls, 0);
+  loop_teardown(&loop);
+}
+
+static uv_async_t once_wake_async;
+static void once_wake_thread(void* arg) {
+  (void) arg;
+  uv_sleep(30);
+  uv_async_send(&once_wake_async);
+}
+
+TEST(loop_run_once_returns_after_a_wakeup) {
+  uv_loop_t loop;
+  uv_timer_t timer;
+  uv_thread_t tid;
+  uint64_t t0;
+
+  mode_timer_calls = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_async_init(&loop, &once_wake_async, once_async_noop_cb));
+  ASSERT_OK(uv_timer_init(&loop, &timer));
+  ASSERT_OK(uv_timer_start(&timer, mode_timer_cb, 5000, 0));
+  t0 = uv_hrtime();
+  ASSERT_OK(uv_thread_create(&tid, once_wake_thread, NULL));
+  ASSERT_NE(uv_run(&loop, UV_RUN_ONCE), 0);
+  ASSERT_OK(uv_thread_join(&tid));
+  ASSERT_EQ(mode_timer_calls, 100);  /* the async callback, not the timer */
+  ASSERT_GE(loop_ms_since(t0), 25);
+  ASSERT_LT(loop_ms_since(t0), 3000);
+  loop_teardown(&loop);
+}
+
+/* A 0 ms timer started in an idle callback runs in that same iteration's
+ * timer phase, after check. */
+static uv_timer_t same_iter_timer;
+static void same_iter_timer_cb(uv_timer_t* h) { (void) h; loop_log_add("timer"); }
+static void same_iter_idle_cb(uv_idle_t* h) {
+  loop_log_add("idle");
+  uv_idle_stop(h);
+  ASSERT_OK(uv_timer_start(&same_iter_timer, same_iter_timer_cb, 0, 0));
+}
+static void same_iter_check_cb(uv_check_t* h) { (void) h; loop_log_add("check"); }
+
+TEST(loop_timer_started_in_idle_runs_same_iteration) {
+  uv_loop_t loop;
+  uv_idle_t idle;
+  uv_check_t check;
+
+  loop_log_reset();
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_timer_init(&loop, &same_iter_timer));
+  ASSERT_OK(uv_idle_init(&loop, &idle));
+  ASSERT_OK(uv_idle_start(&idle, same_iter_idle_cb));
+  ASSERT_OK(uv_check_init(&loop, &check));
+  ASSERT_OK(uv_check_start(&check, same_iter_check_cb));
+  uv_run(&loop, UV_RUN_NOWAIT);
+  ASSERT_STR_EQ(loop_log, "idle,check,timer");
+  loop_teardown(&loop);
+}
+
 /* ---- uv_stop ------------------------------------------------------------------- */
 
 static int stop_idle_calls;
@@ -275,6 +355,27 @@ TEST(loop_stop_before_run) {
   ASSERT_NE(uv_run(&loop, UV_RUN_DEFAULT), 0);
   ASSERT_EQ(stop_idle_calls, 1);
   ASSERT_EQ(mode_timer_calls, 1);
+  loop_teardown(&loop);
+}
+
+/* uv_stop from a timer in UV_RUN_DEFAULT's first timer pass: no iteration. */
+static void stop_timer_cb(uv_timer_t* h) { mode_timer_calls++; uv_stop(h->loop); }
+
+TEST(loop_stop_in_first_timer_pass) {
+  uv_loop_t loop;
+  uv_idle_t idle;
+  uv_timer_t timer;
+
+  stop_idle_calls = 0;
+  mode_timer_calls = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_idle_init(&loop, &idle));
+  ASSERT_OK(uv_idle_start(&idle, stop_idle_cb));
+  ASSERT_OK(uv_timer_init(&loop, &timer));
+  ASSERT_OK(uv_timer_start(&timer, stop_timer_cb, 0, 0));
+  ASSERT_NE(uv_run(&loop, UV_RUN_DEFAULT), 0);
+  ASSERT_EQ(mode_timer_calls, 1);
+  ASSERT_EQ(stop_idle_calls, 0);
   loop_teardown(&loop);
 }
 

@@ -259,6 +259,48 @@ TEST(timer_again_postpones_watchdog) {
   timer_teardown(&loop);
 }
 
+/* Closing a repeating timer from its callback ends the repetition. */
+static void close_repeat_cb(uv_timer_t* h) {
+  repeat_calls++;
+  if (repeat_calls == 3)
+    uv_close((uv_handle_t*) h, NULL);
+}
+
+TEST(timer_close_repeating_from_callback) {
+  uv_loop_t loop;
+  uv_timer_t timer;
+
+  repeat_calls = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_timer_init(&loop, &timer));
+  ASSERT_OK(uv_timer_start(&timer, close_repeat_cb, 1, 1));
+  ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+  ASSERT_EQ(repeat_calls, 3);
+  ASSERT_OK(uv_loop_close(&loop));
+}
+
+/* Restarting a repeating timer from its callback replaces the repeat. */
+static void restart_repeat_cb(uv_timer_t* h) {
+  repeat_calls++;
+  if (repeat_calls == 2)
+    ASSERT_OK(uv_timer_start(h, restart_repeat_cb, 30, 0));
+  basic_due_in_cb = uv_timer_get_due_in(h);
+}
+
+TEST(timer_restart_repeating_from_callback) {
+  uv_loop_t loop;
+  uv_timer_t timer;
+
+  repeat_calls = 0;
+  ASSERT_OK(uv_loop_init(&loop));
+  ASSERT_OK(uv_timer_init(&loop, &timer));
+  ASSERT_OK(uv_timer_start(&timer, restart_repeat_cb, 1, 5));
+  ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+  ASSERT_EQ(repeat_calls, 3);
+  ASSERT_U64_EQ(uv_timer_get_repeat(&timer), 0);
+  timer_teardown(&loop);
+}
+
 /* ---- ordering ------------------------------------------------------------------ */
 
 static char order_log[256];

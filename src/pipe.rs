@@ -308,15 +308,10 @@ pub unsafe extern "C" fn uv_pipe_open(handle: *mut uv_pipe_t, file: uv_file) -> 
     }
 }
 
-unsafe fn sockpeername(
-    p: *const uv_pipe_t,
-    buffer: *mut c_char,
-    size: *mut usize,
-    peer: bool,
-) -> c_int {
+unsafe fn sockpeername(p: *const uv_pipe_t, buffer: *mut c_char, size: *mut usize, peer: bool) -> c_int {
     // SAFETY: the program passes an initialized pipe and a buffer of *size bytes.
     unsafe {
-        if !is_pipe(p) || buffer.is_null() || size.is_null() {
+        if !is_pipe(p) || buffer.is_null() || size.is_null() || *size == 0 {
             return UV_EINVAL;
         }
         let fd = (*p).io_watcher.fd;
@@ -336,20 +331,20 @@ unsafe fn sockpeername(
             return -last_errno();
         }
         let path = sa.sun_path.as_ptr();
-        let name_len = if sa.sun_path[0] == 0 {
-            // Abstract: the address length says how long the name is.
-            (len as usize).saturating_sub(offset_of!(libc::sockaddr_un, sun_path))
+        // An abstract name (leading NUL) is binary and its length comes from the address
+        // length; it needs no terminator. A path name needs room for one.
+        let (name_len, slop) = if sa.sun_path[0] == 0 {
+            ((len as usize).saturating_sub(offset_of!(libc::sockaddr_un, sun_path)), 0)
         } else {
-            libc::strnlen(path, SUN_PATH_LEN)
+            (libc::strnlen(path, SUN_PATH_LEN), 1)
         };
-        if name_len >= *size {
-            *size = name_len + 1;
+        if name_len + slop > *size {
+            *size = name_len + slop;
             return UV_ENOBUFS;
         }
         ptr::copy_nonoverlapping(path, buffer, name_len);
         *size = name_len;
-        // Abstract names are binary; only path names get a terminator.
-        if *buffer != 0 {
+        if slop == 1 {
             *buffer.add(name_len) = 0;
         }
     }
