@@ -508,9 +508,14 @@ unsafe fn try_write_bufs(
             }
         } else {
             loop {
-                let n = if iovcnt == 1 {
-                    let b = &*bufs;
-                    write_one(fd(s), b.base as *const c_void, b.len, (*s).r#type)
+                let n = if (*s).r#type == UV_TCP {
+                    // Sockets: a closed peer gives EPIPE, never SIGPIPE.
+                    let mut msg: libc::msghdr = core::mem::zeroed();
+                    msg.msg_iov = bufs as *mut libc::iovec;
+                    msg.msg_iovlen = iovcnt as usize;
+                    libc::sendmsg(fd(s), &msg, libc::MSG_NOSIGNAL)
+                } else if iovcnt == 1 {
+                    libc::write(fd(s), (*bufs).base as *const c_void, (*bufs).len)
                 } else {
                     libc::writev(fd(s), bufs as *const libc::iovec, iovcnt)
                 };
@@ -528,19 +533,6 @@ unsafe fn try_write_bufs(
             return UV_EAGAIN as isize;
         }
         -err as isize
-    }
-}
-
-/// One buffer: send() on sockets so a closed peer gives EPIPE instead of SIGPIPE.
-#[inline]
-unsafe fn write_one(fd: c_int, base: *const c_void, len: usize, ty: uv_handle_type) -> isize {
-    // SAFETY: base/len describe the program's buffer.
-    unsafe {
-        if ty == UV_TCP {
-            libc::send(fd, base, len, libc::MSG_NOSIGNAL)
-        } else {
-            libc::write(fd, base, len)
-        }
     }
 }
 
@@ -1014,9 +1006,9 @@ pub unsafe fn server_io(l: *mut uv_loop_t, w: *mut uv__io_t, _events: u32) {
         }
         io::start(l, w, POLLIN);
         // The connection callback may close the server, so check the fd each round.
+        let Some(cb) = (*s).connection_cb else { return };
         while fd(s) != -1 {
             let r = accept4(fd(s));
-            let Some(cb) = (*s).connection_cb else { return };
             if r < 0 {
                 if r == -libc::EAGAIN || r == -libc::EWOULDBLOCK {
                     return;
