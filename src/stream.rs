@@ -155,24 +155,22 @@ pub unsafe fn io(_l: *mut uv_loop_t, w: *mut uv__io_t, events: u32) {
             connect_done(s);
             return;
         }
-        // POLLHUP does not mean there is nothing left to read.
-        if events & (POLLIN | POLLERR | POLLHUP) != 0 {
+        if events & (POLLIN | POLLERR) != 0 {
             read(s);
         }
         if fd(s) == -1 {
             return; // a read callback closed the stream
         }
-        // Hung up after a partial read and no EOF seen: report it now, or reading never ends.
+        // Hung up with nothing readable reported and no EOF seen yet: report it now, or the
+        // program waits forever. (With POLLIN set, the read above goes on until EOF: PTYs
+        // give partial reads while more data is pending.)
         let f = flags(s);
         if events & POLLHUP != 0
+            && events & POLLIN == 0
             && f.contains(Flags::READING)
-            && f.contains(Flags::READ_PARTIAL)
             && !f.contains(Flags::READ_EOF)
         {
-            let buf = uv_buf_t {
-                base: ptr::null_mut(),
-                len: 0,
-            };
+            let buf = uv_buf_t { base: ptr::null_mut(), len: 0 };
             eof(s, &buf);
         }
         if fd(s) == -1 {
@@ -318,7 +316,6 @@ struct CmsgSpace([u8; 512]);
 unsafe fn read(s: *mut uv_stream_t) {
     // SAFETY: s is a live stream; buffers come from the program's alloc_cb.
     unsafe {
-        handle::clear_flags(h(s), Flags::READ_PARTIAL);
         let is_ipc = (*s).r#type == UV_NAMED_PIPE && (*(s as *mut uv_pipe_t)).ipc != 0;
         let mut count = 32;
         while count > 0 && flags(s).contains(Flags::READING) {
@@ -394,7 +391,6 @@ unsafe fn read(s: *mut uv_stream_t) {
             read_cb(s, n, &buf);
             if !full {
                 // The kernel had no more: wait for the next readiness.
-                handle::add_flags(h(s), Flags::READ_PARTIAL);
                 return;
             }
         }

@@ -111,15 +111,31 @@ impl Pool {
     }
 }
 
-/// The number of threads from UV_THREADPOOL_SIZE (default 4, clamped to 1..=1024).
+/// The number of threads from UV_THREADPOOL_SIZE, read as libuv reads it: C's atoi (leading
+/// blanks, a sign, digits; anything after is ignored), 0 meaning 1, and the value taken as
+/// unsigned, so anything above 1024 (negative numbers included) means 1024.
 fn threadpool_size() -> usize {
-    match std::env::var("UV_THREADPOOL_SIZE")
-        .ok()
-        .and_then(|v| v.trim().parse::<i64>().ok())
-    {
-        Some(n) => n.clamp(1, MAX_THREADPOOL_SIZE as i64) as usize,
-        None => DEFAULT_THREADPOOL_SIZE,
+    let Ok(v) = std::env::var("UV_THREADPOOL_SIZE") else { return DEFAULT_THREADPOOL_SIZE };
+    let n = atoi(v.as_bytes()) as u32 as usize;
+    n.clamp(1, MAX_THREADPOOL_SIZE)
+}
+
+/// C's atoi: wrapping on overflow like the common implementations.
+fn atoi(s: &[u8]) -> i32 {
+    let mut i = 0;
+    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+        i += 1;
     }
+    let neg = i < s.len() && s[i] == b'-';
+    if i < s.len() && (s[i] == b'-' || s[i] == b'+') {
+        i += 1;
+    }
+    let mut n: i64 = 0;
+    while i < s.len() && s[i].is_ascii_digit() {
+        n = (n * 10 + (s[i] - b'0') as i64) & 0xffff_ffff_ffff;
+        i += 1;
+    }
+    (if neg { -n } else { n }) as i32
 }
 
 /// Starts the threads on first use (with the pool locked).
@@ -460,5 +476,17 @@ pub unsafe extern "C" fn uv_cancel(req: *mut uv_req_t) -> c_int {
             return UV_EINVAL;
         }
         cancel(l, w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn atoi_like_c() {
+        assert_eq!(super::atoi(b"  12junk"), 12);
+        assert_eq!(super::atoi(b"junk"), 0);
+        assert_eq!(super::atoi(b""), 0);
+        assert_eq!(super::atoi(b"-3"), -3);
+        assert_eq!(super::atoi(b"+7"), 7);
     }
 }
