@@ -115,7 +115,13 @@ impl Pool {
 /// blanks, a sign, digits; anything after is ignored), 0 meaning 1, and the value taken as
 /// unsigned, so anything above 1024 (negative numbers included) means 1024.
 fn threadpool_size() -> usize {
-    let Ok(v) = std::env::var("UV_THREADPOOL_SIZE") else { return DEFAULT_THREADPOOL_SIZE };
+    let Ok(v) = std::env::var("UV_THREADPOOL_SIZE") else {
+        return DEFAULT_THREADPOOL_SIZE;
+    };
+    // libuv reads the value into a 16-byte buffer: a longer one is ignored.
+    if v.len() >= 16 {
+        return DEFAULT_THREADPOOL_SIZE;
+    }
     let n = atoi(v.as_bytes()) as u32 as usize;
     n.clamp(1, MAX_THREADPOOL_SIZE)
 }
