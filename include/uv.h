@@ -705,8 +705,6 @@ typedef void *(*uv_calloc_func)(size_t count, size_t size);
 
 typedef void (*uv_free_func)(void *ptr);
 
-typedef void (*uv_async_cb)(uv_async_t *handle);
-
 /*
  Note: may be cast to `struct iovec`.
  */
@@ -715,41 +713,25 @@ struct uv_buf_t {
   size_t len;
 };
 
-typedef void (*uv_close_cb)(uv_handle_t *handle);
-
-typedef void (*uv_walk_cb)(uv_handle_t *handle, void *arg);
-
-typedef void (*uv_connect_cb)(uv_connect_t *req, int status);
-
-typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
-
 typedef void (*uv_alloc_cb)(uv_handle_t *handle, size_t suggested_size, struct uv_buf_t *buf);
 
 typedef void (*uv_read_cb)(uv_stream_t *stream, ssize_t nread, const struct uv_buf_t *buf);
 
 typedef void (*uv_write_cb)(uv_write_t *req, int status);
 
+typedef void (*uv_connect_cb)(uv_connect_t *req, int status);
+
 typedef void (*uv_shutdown_cb)(uv_shutdown_t *req, int status);
 
 typedef void (*uv_connection_cb)(uv_stream_t *server, int status);
 
-typedef void (*uv_thread_cb)(void *arg);
+typedef void (*uv_close_cb)(uv_handle_t *handle);
 
-typedef void (*uv_work_cb)(uv_work_t *req);
-
-typedef void (*uv_after_work_cb)(uv_work_t *req, int status);
-
-struct uv_timespec64_t {
-  int64_t tv_sec;
-  int32_t tv_nsec;
-};
-
-struct uv_timeval64_t {
-  int64_t tv_sec;
-  int32_t tv_usec;
-};
+typedef void (*uv_poll_cb)(uv_poll_t *handle, int status, int events);
 
 typedef void (*uv_timer_cb)(uv_timer_t *handle);
+
+typedef void (*uv_async_cb)(uv_async_t *handle);
 
 typedef void (*uv_prepare_cb)(uv_prepare_t *handle);
 
@@ -759,7 +741,13 @@ typedef void (*uv_idle_cb)(uv_idle_t *handle);
 
 typedef void (*uv_exit_cb)(uv_process_t *process, int64_t exit_status, int term_signal);
 
+typedef void (*uv_walk_cb)(uv_handle_t *handle, void *arg);
+
 typedef void (*uv_fs_cb)(uv_fs_t *req);
+
+typedef void (*uv_work_cb)(uv_work_t *req);
+
+typedef void (*uv_after_work_cb)(uv_work_t *req, int status);
 
 typedef void (*uv_getaddrinfo_cb)(uv_getaddrinfo_t *req, int status, struct addrinfo *res);
 
@@ -811,6 +799,8 @@ typedef void (*uv_udp_recv_cb)(uv_udp_t *handle,
                                const struct sockaddr *addr,
                                unsigned int flags);
 
+typedef void (*uv_thread_cb)(void *arg);
+
 /*
  libuv's intrusive doubly linked list node (`struct uv__queue`).
  */
@@ -846,9 +836,19 @@ struct uv_lib_t {
   char *errmsg;
 };
 
+struct uv_timespec64_t {
+  int64_t tv_sec;
+  int32_t tv_nsec;
+};
+
 struct uv_timeval_t {
   long tv_sec;
   long tv_usec;
+};
+
+struct uv_timeval64_t {
+  int64_t tv_sec;
+  int32_t tv_usec;
 };
 
 struct uv_rusage_t {

@@ -308,7 +308,12 @@ pub unsafe extern "C" fn uv_pipe_open(handle: *mut uv_pipe_t, file: uv_file) -> 
     }
 }
 
-unsafe fn sockpeername(p: *const uv_pipe_t, buffer: *mut c_char, size: *mut usize, peer: bool) -> c_int {
+unsafe fn sockpeername(
+    p: *const uv_pipe_t,
+    buffer: *mut c_char,
+    size: *mut usize,
+    peer: bool,
+) -> c_int {
     // SAFETY: the program passes an initialized pipe and a buffer of *size bytes.
     unsafe {
         if !is_pipe(p) || buffer.is_null() || size.is_null() || *size == 0 {
@@ -334,7 +339,10 @@ unsafe fn sockpeername(p: *const uv_pipe_t, buffer: *mut c_char, size: *mut usiz
         // An abstract name (leading NUL) is binary and its length comes from the address
         // length; it needs no terminator. A path name needs room for one.
         let (name_len, slop) = if sa.sun_path[0] == 0 {
-            ((len as usize).saturating_sub(offset_of!(libc::sockaddr_un, sun_path)), 0)
+            (
+                (len as usize).saturating_sub(offset_of!(libc::sockaddr_un, sun_path)),
+                0,
+            )
         } else {
             (libc::strnlen(path, SUN_PATH_LEN), 1)
         };

@@ -170,7 +170,10 @@ pub unsafe fn io(_l: *mut uv_loop_t, w: *mut uv__io_t, events: u32) {
             && f.contains(Flags::READING)
             && !f.contains(Flags::READ_EOF)
         {
-            let buf = uv_buf_t { base: ptr::null_mut(), len: 0 };
+            let buf = uv_buf_t {
+                base: ptr::null_mut(),
+                len: 0,
+            };
             eof(s, &buf);
         }
         if fd(s) == -1 {
