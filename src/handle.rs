@@ -323,6 +323,11 @@ pub unsafe extern "C-unwind" fn uv_close(handle: *mut uv_handle_t, close_cb: uv_
             UV_NAMED_PIPE => crate::pipe::close(handle as *mut uv_pipe_t),
             UV_TTY => crate::tty::close(handle as *mut uv_tty_t),
             UV_POLL => crate::poll::close(handle as *mut uv_poll_t),
+            UV_UDP => crate::udp::close(handle as *mut uv_udp_t),
+            UV_SIGNAL => crate::signal::close(handle as *mut uv_signal_t),
+            UV_PROCESS => crate::process::close(handle as *mut uv_process_t),
+            UV_FS_EVENT => crate::fs_event::close(handle as *mut uv_fs_event_t),
+            UV_FS_POLL => crate::fs_poll::close(handle as *mut uv_fs_poll_t),
             _ => stop(handle),
         }
         make_close_pending(handle);
@@ -348,6 +353,9 @@ unsafe fn finish_close(h: *mut uv_handle_t) {
         if matches!((*h).r#type, UV_TCP | UV_NAMED_PIPE | UV_TTY) {
             // Cancelled connects and writes get their callbacks before the close callback.
             crate::stream::destroy(h as *mut uv_stream_t);
+        } else if (*h).r#type == UV_UDP {
+            // Cancelled sends get their callbacks before the close callback.
+            crate::udp::finish_close(h as *mut uv_udp_t);
         }
         // An inactive handle does not count; make sure a closed one never does.
         stop(h);

@@ -36,6 +36,12 @@ pub enum Kind {
     Server = 3,
     /// A uv_poll_t.
     Poll = 4,
+    /// A UDP socket.
+    Udp = 5,
+    /// The read end of the loop's signal pipe.
+    Signal = 6,
+    /// The loop's inotify fd (fs event handles).
+    Inotify = 7,
 }
 
 impl Kind {
@@ -46,6 +52,9 @@ impl Kind {
             2 => Kind::Stream,
             3 => Kind::Server,
             4 => Kind::Poll,
+            5 => Kind::Udp,
+            6 => Kind::Signal,
+            7 => Kind::Inotify,
             _ => Kind::None,
         }
     }
@@ -60,6 +69,9 @@ unsafe fn dispatch(l: *mut uv_loop_t, w: *mut uv__io_t, events: u32) {
             Kind::Stream => crate::stream::io(l, w, events),
             Kind::Server => crate::stream::server_io(l, w, events),
             Kind::Poll => crate::poll::io(l, w, events),
+            Kind::Udp => crate::udp::io(l, w, events),
+            Kind::Signal => crate::signal::io(l, w, events),
+            Kind::Inotify => crate::fs_event::io(l, w, events),
             Kind::None => {}
         }
     }

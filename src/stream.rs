@@ -1063,7 +1063,13 @@ pub unsafe extern "C" fn uv_accept(server: *mut uv_stream_t, client: *mut uv_str
                 }
                 e
             }
-            UV_UDP => return UV_EINVAL,
+            UV_UDP => {
+                let e = crate::udp::open_accepted(client as *mut uv_udp_t, afd);
+                if e != 0 {
+                    libc::close(afd);
+                }
+                e
+            }
             _ => return UV_EINVAL,
         };
         if err == 0 {
