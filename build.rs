@@ -566,7 +566,10 @@ struct addrinfo;
 "#;
 
 fn declarations() -> String {
-    let mut s = String::from("\n/* The API. */\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n");
+    // cbindgen closes its include guard before the trailer, so the declarations carry their own.
+    let mut s = String::from(
+        "\n#ifndef UV_H_API\n#define UV_H_API\n/* The API. */\n#ifdef __cplusplus\nextern \"C\" {\n#endif\n\n",
+    );
     for (name, ret, params) in api_table::API_FUNCTIONS {
         let sep = if ret.ends_with('*') { "" } else { " " };
         writeln!(s, "UV_EXTERN {ret}{sep}{name}{params};").unwrap();
@@ -603,6 +606,7 @@ inline int uv_tty_set_mode(uv_tty_t* handle, int mode) {
 }
 }
 #endif
+#endif /* UV_H_API */
 "#,
     );
     s

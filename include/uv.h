@@ -1514,6 +1514,8 @@ union uv_any_req {
 #endif  /* UV_H */
 
 
+#ifndef UV_H_API
+#define UV_H_API
 /* The API. */
 #ifdef __cplusplus
 extern "C" {
@@ -1871,3 +1873,4 @@ inline int uv_tty_set_mode(uv_tty_t* handle, int mode) {
 }
 }
 #endif
+#endif /* UV_H_API */

@@ -418,16 +418,6 @@ pub unsafe extern "C" fn uv_pipe_chmod(handle: *mut uv_pipe_t, mode: c_int) -> c
         if mode != UV_READABLE && mode != UV_WRITABLE && mode != (UV_READABLE | UV_WRITABLE) {
             return UV_EINVAL;
         }
-        let mut name = [0 as c_char; 4097];
-        let mut len = name.len();
-        let err = uv_pipe_getsockname(p, name.as_mut_ptr(), &mut len);
-        if err != 0 {
-            return err;
-        }
-        let mut st: libc::stat = core::mem::zeroed();
-        if libc::stat(name.as_ptr(), &mut st) == -1 {
-            return -last_errno();
-        }
         let mut desired: libc::mode_t = 0;
         if mode & UV_READABLE != 0 {
             desired |= libc::S_IRUSR | libc::S_IRGRP | libc::S_IROTH;
@@ -435,10 +425,21 @@ pub unsafe extern "C" fn uv_pipe_chmod(handle: *mut uv_pipe_t, mode: c_int) -> c
         if mode & UV_WRITABLE != 0 {
             desired |= libc::S_IWUSR | libc::S_IWGRP | libc::S_IWOTH;
         }
-        if st.st_mode & desired == desired {
-            return 0;
+        // The mode becomes exactly what was asked, on the socket and on its path.
+        if libc::fchmod(stream::fd(s(p)), desired) != 0 {
+            let e = last_errno();
+            if e != libc::EINVAL && e != libc::EOPNOTSUPP {
+                return -e;
+            }
         }
-        if libc::chmod(name.as_ptr(), st.st_mode | desired) == -1 {
+        let mut name = [0 as c_char; 4097];
+        let mut len = name.len();
+        let err = uv_pipe_getsockname(p, name.as_mut_ptr(), &mut len);
+        if err != 0 {
+            return err;
+        }
+        let path = if len == 0 && !(*p).pipe_fname.is_null() { (*p).pipe_fname } else { name.as_ptr() };
+        if libc::chmod(path, desired) != 0 {
             return -last_errno();
         }
     }

@@ -854,7 +854,8 @@ pub unsafe extern "C" fn uv_try_write2(
         if !(*s).connect_req.is_null() || (*s).write_queue_size != 0 {
             return UV_EAGAIN;
         }
-        let err = check_before_write(s, nbufs, send_handle);
+        // As libuv, the handle to send is not checked here (only by uv_write2).
+        let err = check_before_write(s, nbufs, ptr::null_mut());
         if err < 0 {
             return err;
         }
@@ -995,51 +996,32 @@ unsafe fn emfile_trick(l: *mut uv_loop_t, accept_fd: c_int) -> c_int {
     }
 }
 
-/// A listening socket is readable: accept while the program keeps accepting.
+/// A listening socket is readable: accept one connection and hand it to the program.
+///
+/// One per readiness, as libuv 1.52.1 does ("don't accept() connections in a loop"): the
+/// fd is level-triggered, so further pending connections come in the next iterations, and
+/// processes sharing a listening socket get a fair share. Accept errors never reach the
+/// connection callback; on EMFILE/ENFILE the reserve fd sheds the pending connections.
 pub unsafe fn server_io(l: *mut uv_loop_t, w: *mut uv__io_t, _events: u32) {
     // SAFETY: w is the io_watcher of a live listening stream.
     unsafe {
         let s = container_of!(w, uv_stream_t, io_watcher);
-        if handle::is_closing(h(s)) || (*s).accepted_fd != -1 {
+        if handle::is_closing(h(s)) || (*s).accepted_fd != -1 || fd(s) == -1 {
             return;
         }
-        io::start(l, w, POLLIN);
-        // The connection callback may close the server, so check the fd each round.
         let Some(cb) = (*s).connection_cb else { return };
-        while fd(s) != -1 {
-            let r = accept4(fd(s));
-            if r < 0 {
-                if r == -libc::EAGAIN || r == -libc::EWOULDBLOCK {
-                    return;
-                }
-                if r == -libc::ECONNABORTED {
-                    continue;
-                }
-                let mut err = r;
-                if r == -libc::EMFILE || r == -libc::ENFILE {
-                    err = emfile_trick(l, fd(s));
-                    if err == -libc::EAGAIN || err == -libc::EWOULDBLOCK {
-                        break;
-                    }
-                }
-                cb(s, err);
-                continue;
-            }
-            (*s).accepted_fd = r;
-            cb(s, 0);
-            if (*s).accepted_fd != -1 {
-                // Not accepted: stop watching until uv_accept takes it.
-                io::stop(l, &mut (*s).io_watcher, POLLIN);
-                return;
-            }
-            if (*s).r#type == UV_TCP && flags(s).contains(crate::tcp::SINGLE_ACCEPT) {
-                // Let other processes sharing the socket take the next connection.
-                let ts = libc::timespec {
-                    tv_sec: 0,
-                    tv_nsec: 1,
-                };
-                libc::nanosleep(&ts, ptr::null_mut());
-            }
+        let mut r = accept4(fd(s));
+        if r == -libc::EMFILE || r == -libc::ENFILE {
+            r = emfile_trick(l, fd(s));
+        }
+        if r < 0 {
+            return;
+        }
+        (*s).accepted_fd = r;
+        cb(s, 0);
+        if (*s).accepted_fd != -1 {
+            // Not accepted: stop watching until uv_accept takes it.
+            io::stop(l, &mut (*s).io_watcher, POLLIN);
         }
     }
 }

@@ -13,7 +13,6 @@ use core::mem::size_of;
 /// TCP bits of the handle flags (libuv's type-specific range).
 pub const NODELAY: Flags = Flags::TYPE_BIT0;
 pub const KEEPALIVE: Flags = Flags::TYPE_BIT1;
-pub const SINGLE_ACCEPT: Flags = Flags::TYPE_BIT2;
 const IPV6: Flags = Flags::TYPE_BIT3;
 
 #[inline]
@@ -280,23 +279,11 @@ pub unsafe extern "C" fn uv_tcp_bind(
     0
 }
 
-static SINGLE_ACCEPT_ENV: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-
 pub unsafe fn listen(t: *mut uv_tcp_t, backlog: c_int, cb: uv_connection_cb) -> c_int {
     // SAFETY: t is a live TCP handle.
     unsafe {
         if (*t).delayed_error != 0 {
             return (*t).delayed_error;
-        }
-        // UV_TCP_SINGLE_ACCEPT=1 makes every server accept one connection per wakeup.
-        let single = *SINGLE_ACCEPT_ENV.get_or_init(|| {
-            std::env::var("UV_TCP_SINGLE_ACCEPT")
-                .ok()
-                .and_then(|v| v.trim().parse::<i64>().ok())
-                .is_some_and(|v| v != 0)
-        });
-        if single {
-            handle::add_flags(h(t), SINGLE_ACCEPT);
         }
         let err = maybe_new_socket(t, libc::AF_INET, Flags::empty());
         if err != 0 {
@@ -504,22 +491,13 @@ pub unsafe extern "C" fn uv_tcp_keepalive(
     unsafe { uv_tcp_keepalive_ex(handle, enable, delay, 1, 10) }
 }
 
+/// A Windows tuning knob; libuv 1.52.1 accepts one connection per wakeup on Unix whatever
+/// this says, so it only validates the handle.
 #[no_mangle]
-pub unsafe extern "C" fn uv_tcp_simultaneous_accepts(
-    handle: *mut uv_tcp_t,
-    enable: c_int,
-) -> c_int {
-    let t = handle;
-    // SAFETY: the program passes an initialized handle.
-    unsafe {
-        if !is_tcp(t) {
-            return UV_EINVAL;
-        }
-        if enable != 0 {
-            handle::clear_flags(h(t), SINGLE_ACCEPT);
-        } else {
-            handle::add_flags(h(t), SINGLE_ACCEPT);
-        }
+pub unsafe extern "C" fn uv_tcp_simultaneous_accepts(handle: *mut uv_tcp_t, _enable: c_int) -> c_int {
+    // SAFETY: the program passes an initialized handle (or NULL).
+    if unsafe { !is_tcp(handle) } {
+        return UV_EINVAL;
     }
     0
 }
