@@ -259,19 +259,21 @@ unsafe fn flush_changes(l: *mut uv_loop_t) {
 const MAX_EVENTS: usize = 1024;
 
 /// Waits for io for at most `timeout` ms (-1: no limit, 0: just look) and dispatches it.
-pub unsafe fn poll(l: *mut uv_loop_t, mut timeout: c_int) {
+///
+/// With UV_METRICS_IDLE_TIME, the first wait is a non-blocking look: events already waiting
+/// count as `events_waiting`, then the real timeout applies (libuv's accounting). Signal
+/// watchers run after every other event of the batch, and end the poll so the loop cycles.
+pub unsafe fn poll(l: *mut uv_loop_t, timeout: c_int) {
     // SAFETY: l is a live loop; everything registered on it is alive.
     unsafe {
         flush_changes(l);
         let li = inner(l);
-        li.current_timeout = timeout;
         if (*l).nfds == 0 {
+            li.current_timeout = timeout;
             // Nothing to watch: just let the timeout pass.
-            if timeout != 0 {
+            if timeout > 0 {
                 let start = crate::time::hrtime();
-                if timeout > 0 {
-                    crate::time::uv_sleep(timeout as u32);
-                }
+                crate::time::uv_sleep(timeout as u32);
                 if li.idle_time_enabled {
                     li.idle_time += crate::time::hrtime() - start;
                 }
@@ -286,48 +288,47 @@ pub unsafe fn poll(l: *mut uv_loop_t, mut timeout: c_int) {
             libc::sigaddset(&mut sigmask, libc::SIGPROF);
         }
         if li.events.len() < MAX_EVENTS {
-            li.events
-                .resize(MAX_EVENTS, libc::epoll_event { events: 0, u64: 0 });
+            li.events.resize(MAX_EVENTS, libc::epoll_event { events: 0, u64: 0 });
         }
+        let (mut timeout, user_timeout, mut reset_timeout) = if li.idle_time_enabled {
+            (0, timeout, true)
+        } else {
+            (timeout, timeout, false)
+        };
         let base = (*l).time;
-        let user_timeout = timeout;
+        let mut real_timeout = user_timeout;
         let mut rounds = 48;
         loop {
-            let entry = if li.idle_time_enabled && timeout != 0 {
-                crate::time::hrtime()
-            } else {
-                0
-            };
+            li.current_timeout = timeout;
+            let entry = if li.idle_time_enabled && timeout != 0 { crate::time::hrtime() } else { 0 };
             let n = libc::epoll_pwait(
                 (*l).backend_fd,
                 li.events.as_mut_ptr(),
                 MAX_EVENTS as c_int,
                 timeout,
-                if use_sigmask {
-                    &sigmask
-                } else {
-                    core::ptr::null()
-                },
+                if use_sigmask { &sigmask } else { core::ptr::null() },
             );
             let err = *libc::__errno_location();
             if entry != 0 {
                 li.idle_time += crate::time::hrtime() - entry;
             }
             crate::r#loop::update_time(l);
+            if n == -1 && err != libc::EINTR {
+                return; // EBADF etc.: nothing sensible to wait on.
+            }
             if n <= 0 {
-                if n == -1 && err != libc::EINTR {
-                    return; // EBADF etc.: nothing sensible to wait on.
-                }
-                if timeout == 0 || (n == 0 && timeout != -1) {
+                if reset_timeout {
+                    // The non-blocking look found nothing: now wait for real.
+                    timeout = user_timeout;
+                    reset_timeout = false;
+                    real_timeout = user_timeout;
+                } else if n == 0 {
                     return;
                 }
-                if timeout == -1 {
-                    continue;
-                }
             } else {
-                li.events_waiting += n as u64;
                 li.nevents = n as usize;
                 let mut dispatched = 0u64;
+                let mut signal_watcher: *mut uv__io_t = core::ptr::null_mut();
                 let mut i = 0;
                 while i < li.nevents {
                     li.dispatch_index = i + 1;
@@ -337,11 +338,7 @@ pub unsafe fn poll(l: *mut uv_loop_t, mut timeout: c_int) {
                         continue; // invalidated while dispatching this batch
                     }
                     let fd = e.u64 as usize;
-                    let w = li
-                        .watchers
-                        .get(fd)
-                        .copied()
-                        .unwrap_or(core::ptr::null_mut());
+                    let w = li.watchers.get(fd).copied().unwrap_or(core::ptr::null_mut());
                     if w.is_null() {
                         // Interest was dropped; forget the fd on the kernel side.
                         let mut d: libc::epoll_event = core::mem::zeroed();
@@ -357,12 +354,26 @@ pub unsafe fn poll(l: *mut uv_loop_t, mut timeout: c_int) {
                     }
                     if ev != 0 {
                         dispatched += 1;
-                        dispatch(l, w, ev);
+                        if Kind::of(w) == Kind::Signal {
+                            signal_watcher = w;
+                        } else {
+                            dispatch(l, w, ev);
+                        }
                     }
                 }
                 li.nevents = 0;
                 li.dispatch_index = 0;
                 li.events_count += dispatched;
+                if reset_timeout {
+                    timeout = user_timeout;
+                    reset_timeout = false;
+                    real_timeout = user_timeout;
+                    li.events_waiting += dispatched;
+                }
+                if !signal_watcher.is_null() {
+                    dispatch(l, signal_watcher, POLLIN);
+                    return; // let the loop cycle
+                }
                 if dispatched != 0 {
                     if n as usize == MAX_EVENTS && rounds > 1 {
                         // A full batch: there may be more ready; look again without waiting.
@@ -373,22 +384,20 @@ pub unsafe fn poll(l: *mut uv_loop_t, mut timeout: c_int) {
                     }
                     return;
                 }
-                if timeout == 0 {
-                    return;
-                }
-                if timeout == -1 {
-                    flush_changes(l);
-                    continue;
-                }
+            }
+            if timeout == 0 {
+                return;
+            }
+            flush_changes(l);
+            if timeout == -1 {
+                continue;
             }
             // Woken early (signal, spurious event): wait out the rest of the timeout.
-            let elapsed = ((*l).time - base) as i64;
-            let left = user_timeout as i64 - elapsed;
+            let left = real_timeout as i64 - ((*l).time - base) as i64;
             if left <= 0 {
                 return;
             }
             timeout = left as c_int;
-            flush_changes(l);
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod abi;
 mod alloc;
 mod r#async;
 mod buf;
+mod dns;
 mod dl;
 mod error;
 mod fs;
