@@ -66,6 +66,41 @@ pub unsafe fn loop_close(l: *mut uv_loop_t) {
     }
 }
 
+/// uv_loop_fork: the child gets its own eventfd (the old one is shared with the parent).
+/// The parent's sending threads do not exist in the child, so the busy counts are cleared;
+/// a send still pending at the fork is kept and the new eventfd written, so its callback
+/// runs in the child.
+pub unsafe fn loop_fork(l: *mut uv_loop_t) -> c_int {
+    // SAFETY: l is a live loop used by the child's only thread; async_handles links live
+    // async handles.
+    unsafe {
+        let w: *mut uv__io_t = &mut (*l).async_io_watcher;
+        if (*w).fd < 0 {
+            return 0;
+        }
+        io::close(l, w);
+        libc::close((*w).fd);
+        (*w).fd = -1;
+        let mut any_pending = false;
+        let head: *mut uv__queue = &mut (*l).async_handles;
+        let mut q = queue::head(head);
+        while q != head {
+            let h = container_of!(q, uv_async_t, queue);
+            q = queue::next(q);
+            busy(h).store(0, Ordering::Relaxed);
+            any_pending |= pending(h).load(Ordering::Relaxed) != 0;
+        }
+        let err = loop_start(l);
+        if err != 0 {
+            return err;
+        }
+        if any_pending {
+            wakeup(l);
+        }
+    }
+    0
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn uv_async_init(
     r#loop: *mut uv_loop_t,

@@ -177,6 +177,9 @@ use crate::handle::uv_unref;
 unsafe fn close_resources(l: *mut uv_loop_t) {
     // SAFETY: l is an initialized loop with no live program handles.
     unsafe {
+        // Unlist the loop's signal handles (the child watcher) from the process-wide
+        // signal handler before the pipe it writes to goes away.
+        crate::signal::loop_close(l);
         crate::r#async::loop_close(l);
         for fd in [(*l).backend_fd, (*l).emfile_fd, (*l).inotify_fd] {
             if fd >= 0 {

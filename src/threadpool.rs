@@ -15,6 +15,7 @@ use crate::abi::*;
 use crate::queue::{self, container_of};
 use core::ffi::c_int;
 use core::ptr;
+use core::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 
 /// What kind of work an item is; slow I/O is throttled to half of the threads.
@@ -53,9 +54,8 @@ struct Shared {
     cond: Condvar,
 }
 
-fn shared() -> &'static Shared {
-    static SHARED: std::sync::OnceLock<Shared> = std::sync::OnceLock::new();
-    SHARED.get_or_init(|| Shared {
+fn new_shared() -> Shared {
+    Shared {
         pool: Mutex::new(Pool {
             wq: uv__queue {
                 next: ptr::null_mut(),
@@ -80,7 +80,45 @@ fn shared() -> &'static Shared {
             initialized: false,
         }),
         cond: Condvar::new(),
-    })
+    }
+}
+
+/// The pool, created on first use. After fork the child starts with no pool (see
+/// `atfork_child`): the parent's threads do not exist there and its mutex may be held.
+static SHARED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+
+fn shared() -> &'static Shared {
+    let p = SHARED.load(Ordering::Acquire);
+    if !p.is_null() {
+        // SAFETY: a published pool is leaked, never freed.
+        return unsafe { &*p };
+    }
+    let fresh = Box::into_raw(Box::new(new_shared()));
+    match SHARED.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire) {
+        Ok(_) => {
+            static ATFORK: std::sync::Once = std::sync::Once::new();
+            ATFORK.call_once(|| {
+                // SAFETY: registers a plain function that only stores a pointer.
+                unsafe { libc::pthread_atfork(None, None, Some(atfork_child)) };
+            });
+            // SAFETY: just published; leaked.
+            unsafe { &*fresh }
+        }
+        Err(existing) => {
+            // SAFETY: fresh was never shared; existing is a published (leaked) pool.
+            unsafe {
+                drop(Box::from_raw(fresh));
+                &*existing
+            }
+        }
+    }
+}
+
+/// In the child after fork: forget the parent's pool (its threads are gone and its mutex
+/// may be held), so the next submission starts a fresh one, as libuv does. The old pool is
+/// leaked; only an atomic store, so this is safe in children that go on to exec.
+extern "C" fn atfork_child() {
+    SHARED.store(ptr::null_mut(), Ordering::Release);
 }
 
 fn lock() -> MutexGuard<'static, Pool> {
