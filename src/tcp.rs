@@ -298,6 +298,41 @@ pub unsafe fn listen(t: *mut uv_tcp_t, backlog: c_int, cb: uv_connection_cb) -> 
     0
 }
 
+/// Whether `addr` is an IPv6 address in fe80::/16 (the check libuv makes).
+unsafe fn is_ipv6_link_local(addr: *const libc::sockaddr) -> bool {
+    // SAFETY: addr points to a sockaddr of its family's size (checked by the caller).
+    unsafe {
+        if (*addr).sa_family as c_int != libc::AF_INET6 {
+            return false;
+        }
+        let a = (*(addr as *const libc::sockaddr_in6)).sin6_addr.s6_addr;
+        a[0] == 0xfe && a[1] == 0x80
+    }
+}
+
+/// The scope id of the first interface that has a link-local IPv6 address (0 if none).
+fn ipv6_link_local_scope_id() -> u32 {
+    // SAFETY: getifaddrs/freeifaddrs pair; the list is only read while it is alive.
+    unsafe {
+        let mut ifa: *mut libc::ifaddrs = core::ptr::null_mut();
+        if libc::getifaddrs(&mut ifa) != 0 {
+            return 0;
+        }
+        let mut p = ifa;
+        let mut id = 0;
+        while !p.is_null() {
+            let a = (*p).ifa_addr;
+            if !a.is_null() && is_ipv6_link_local(a) {
+                id = (*(a as *const libc::sockaddr_in6)).sin6_scope_id;
+                break;
+            }
+            p = (*p).ifa_next;
+        }
+        libc::freeifaddrs(ifa);
+        id
+    }
+}
+
 #[no_mangle]
 pub unsafe extern "C" fn uv_tcp_connect(
     req: *mut uv_connect_t,
@@ -325,6 +360,17 @@ pub unsafe extern "C" fn uv_tcp_connect(
             );
             if err != 0 {
                 return err;
+            }
+            // A link-local IPv6 address without a scope cannot be routed: use the scope of
+            // the first interface with a link-local address, as libuv does.
+            let mut scoped: libc::sockaddr_in6;
+            let mut addr = addr;
+            if is_ipv6_link_local(addr) {
+                scoped = *(addr as *const libc::sockaddr_in6);
+                if scoped.sin6_scope_id == 0 {
+                    scoped.sin6_scope_id = ipv6_link_local_scope_id();
+                    addr = &scoped as *const libc::sockaddr_in6 as *const libc::sockaddr;
+                }
             }
             let r = loop {
                 *libc::__errno_location() = 0;
