@@ -288,7 +288,8 @@ pub unsafe fn poll(l: *mut uv_loop_t, timeout: c_int) {
             libc::sigaddset(&mut sigmask, libc::SIGPROF);
         }
         if li.events.len() < MAX_EVENTS {
-            li.events.resize(MAX_EVENTS, libc::epoll_event { events: 0, u64: 0 });
+            li.events
+                .resize(MAX_EVENTS, libc::epoll_event { events: 0, u64: 0 });
         }
         let (mut timeout, user_timeout, mut reset_timeout) = if li.idle_time_enabled {
             (0, timeout, true)
@@ -300,13 +301,21 @@ pub unsafe fn poll(l: *mut uv_loop_t, timeout: c_int) {
         let mut rounds = 48;
         loop {
             li.current_timeout = timeout;
-            let entry = if li.idle_time_enabled && timeout != 0 { crate::time::hrtime() } else { 0 };
+            let entry = if li.idle_time_enabled && timeout != 0 {
+                crate::time::hrtime()
+            } else {
+                0
+            };
             let n = libc::epoll_pwait(
                 (*l).backend_fd,
                 li.events.as_mut_ptr(),
                 MAX_EVENTS as c_int,
                 timeout,
-                if use_sigmask { &sigmask } else { core::ptr::null() },
+                if use_sigmask {
+                    &sigmask
+                } else {
+                    core::ptr::null()
+                },
             );
             let err = *libc::__errno_location();
             if entry != 0 {
@@ -338,7 +347,11 @@ pub unsafe fn poll(l: *mut uv_loop_t, timeout: c_int) {
                         continue; // invalidated while dispatching this batch
                     }
                     let fd = e.u64 as usize;
-                    let w = li.watchers.get(fd).copied().unwrap_or(core::ptr::null_mut());
+                    let w = li
+                        .watchers
+                        .get(fd)
+                        .copied()
+                        .unwrap_or(core::ptr::null_mut());
                     if w.is_null() {
                         // Interest was dropped; forget the fd on the kernel side.
                         let mut d: libc::epoll_event = core::mem::zeroed();

@@ -438,7 +438,11 @@ pub unsafe extern "C" fn uv_pipe_chmod(handle: *mut uv_pipe_t, mode: c_int) -> c
         if err != 0 {
             return err;
         }
-        let path = if len == 0 && !(*p).pipe_fname.is_null() { (*p).pipe_fname } else { name.as_ptr() };
+        let path = if len == 0 && !(*p).pipe_fname.is_null() {
+            (*p).pipe_fname
+        } else {
+            name.as_ptr()
+        };
         if libc::chmod(path, desired) != 0 {
             return -last_errno();
         }

@@ -540,7 +540,10 @@ pub unsafe extern "C" fn uv_tcp_keepalive(
 /// A Windows tuning knob; libuv 1.52.1 accepts one connection per wakeup on Unix whatever
 /// this says, so it only validates the handle.
 #[no_mangle]
-pub unsafe extern "C" fn uv_tcp_simultaneous_accepts(handle: *mut uv_tcp_t, _enable: c_int) -> c_int {
+pub unsafe extern "C" fn uv_tcp_simultaneous_accepts(
+    handle: *mut uv_tcp_t,
+    _enable: c_int,
+) -> c_int {
     // SAFETY: the program passes an initialized handle (or NULL).
     if unsafe { !is_tcp(handle) } {
         return UV_EINVAL;
