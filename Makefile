@@ -108,3 +108,11 @@ install: lib
 clean:
 	$(CARGO) clean
 	rm -rf $(B)
+
+# make bench [QUICK=1] [SYSCALLS=1] [BENCH_ARGS=...]: every bench/ program built against rsuv
+# and against Debian's libuv 1.44.2 (libuv1-dev), run alternately on this machine; prints
+# medians, ratio rsuv/libuv and peak RSS, plain and as markdown (build/bench/results.md).
+# SYSCALLS=1 adds syscalls per operation (perf stat). Never fails on timing (bench/README.md).
+bench: lib
+	python3 bench/run.py $(if $(filter-out 0,$(QUICK)),--quick) \
+	  $(if $(filter-out 0,$(SYSCALLS)),--syscalls) --cc '$(CC)' $(BENCH_ARGS)

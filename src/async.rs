@@ -31,6 +31,19 @@ unsafe fn busy<'a>(h: *mut uv_async_t) -> &'a AtomicI32 {
     unsafe { AtomicI32::from_ptr(core::ptr::addr_of_mut!((*h).u.fd)) }
 }
 
+/// The loop's "a wakeup is on its way" flag. It lives in the loop's reserved
+/// `async_unused` word (unused by libuv's own code), which is only ever accessed through
+/// this atomic view, so senders on any thread and the loop thread share it soundly.
+#[inline]
+unsafe fn wake_pending<'a>(l: *mut uv_loop_t) -> &'a core::sync::atomic::AtomicUsize {
+    // SAFETY: async_unused is an aligned pointer-sized field of the live loop.
+    unsafe {
+        core::sync::atomic::AtomicUsize::from_ptr(
+            core::ptr::addr_of_mut!((*l).async_unused) as *mut usize
+        )
+    }
+}
+
 /// Creates the loop's eventfd on first use.
 unsafe fn loop_start(l: *mut uv_loop_t) -> c_int {
     // SAFETY: l is a live loop.
@@ -94,7 +107,9 @@ pub unsafe fn loop_fork(l: *mut uv_loop_t) -> c_int {
         if err != 0 {
             return err;
         }
+        wake_pending(l).store(0, Ordering::SeqCst);
         if any_pending {
+            wake_pending(l).store(1, Ordering::SeqCst);
             wakeup(l);
         }
     }
@@ -163,7 +178,12 @@ pub unsafe extern "C" fn uv_async_send(handle: *mut uv_async_t) -> c_int {
             return 0;
         }
         busy(h).fetch_add(1, Ordering::AcqRel);
-        if pending(h).swap(1, Ordering::AcqRel) == 0 {
+        // Only the first sender after the loop's last scan writes the eventfd; later ones
+        // see the wakeup already on its way (the loop clears the flag before it scans, so
+        // a send it might miss always finds the flag clear and writes).
+        if pending(h).swap(1, Ordering::SeqCst) == 0
+            && wake_pending((*h).r#loop).swap(1, Ordering::SeqCst) == 0
+        {
             wakeup((*h).r#loop);
         }
         busy(h).fetch_sub(1, Ordering::AcqRel);
@@ -180,6 +200,7 @@ pub unsafe fn io(l: *mut uv_loop_t, w: *mut uv__io_t, _events: u32) {
         while libc::read((*w).fd, &mut buf as *mut u64 as *mut libc::c_void, 8) == -1
             && *libc::__errno_location() == libc::EINTR
         {}
+        wake_pending(l).store(0, Ordering::SeqCst);
         let list: *mut uv__queue = &mut (*l).async_handles;
         let scratch: *mut uv__queue = &mut inner(l).phase_scratch[3];
         queue::append(list, scratch);

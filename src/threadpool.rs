@@ -40,6 +40,9 @@ struct Pool {
     /// Queued at shutdown; every thread that sees it exits (it stays in the queue).
     exit_message: uv__queue,
     idle_threads: usize,
+    /// Sleeping workers already woken but not yet running: they need no second wakeup
+    /// (std's notify_one always enters the kernel, so avoid the useless ones).
+    signalled: usize,
     slow_io_running: usize,
     nthreads: usize,
     threads: Vec<std::thread::JoinHandle<()>>,
@@ -74,6 +77,7 @@ fn new_shared() -> Shared {
                 prev: ptr::null_mut(),
             },
             idle_threads: 0,
+            signalled: 0,
             slow_io_running: 0,
             nthreads: 0,
             threads: Vec::new(),
@@ -129,6 +133,14 @@ fn lock() -> MutexGuard<'static, Pool> {
 }
 
 impl Pool {
+    /// Wakes one sleeping worker, unless every sleeping worker is already being woken.
+    fn wake_one(&mut self) {
+        if self.idle_threads > self.signalled {
+            self.signalled += 1;
+            shared().cond.notify_one();
+        }
+    }
+
     fn slow_io_threshold(&self) -> usize {
         self.nthreads.div_ceil(2)
     }
@@ -226,9 +238,7 @@ unsafe fn post(p: &mut Pool, mut q: *mut uv__queue, kind: WorkKind) {
             q = &mut p.run_slow_work_message;
         }
         queue::insert_tail(&mut p.wq, q);
-        if p.idle_threads > 0 {
-            shared().cond.notify_one();
-        }
+        p.wake_one();
     }
 }
 
@@ -246,6 +256,7 @@ fn worker() {
                     Err(e) => e.into_inner(),
                 };
                 p.idle_threads -= 1;
+                p.signalled = p.signalled.saturating_sub(1);
             }
             let mut q = queue::head(&p.wq);
             if ptr::eq(q, &p.exit_message) {
@@ -273,9 +284,7 @@ fn worker() {
                 if !queue::is_empty(&p.slow_io_pending) {
                     let marker: *mut uv__queue = &mut p.run_slow_work_message;
                     queue::insert_tail(&mut p.wq, marker);
-                    if p.idle_threads > 0 {
-                        sh.cond.notify_one();
-                    }
+                    p.wake_one();
                 }
             }
             drop(p);
