@@ -34,6 +34,7 @@ mod queue;
 mod random;
 mod req;
 mod signal;
+mod socket;
 mod stream;
 mod sysinfo;
 mod tcp;

@@ -125,7 +125,7 @@ pub unsafe extern "C" fn uv_pipe_bind2(
             *f.add(n) = 0;
             f
         };
-        let fd = crate::tcp::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+        let fd = crate::socket::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
         if fd < 0 {
             crate::alloc::free(fname as *mut c_void);
             return fd;
@@ -197,7 +197,7 @@ pub unsafe extern "C" fn uv_pipe_connect2(
         let mut err = 0;
         let new_sock = stream::fd(s(p)) == -1;
         if new_sock {
-            let fd = crate::tcp::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
+            let fd = crate::socket::socket(libc::AF_UNIX, libc::SOCK_STREAM, 0);
             if fd < 0 {
                 err = fd;
             } else {

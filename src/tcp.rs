@@ -6,6 +6,7 @@
 use crate::abi::*;
 use crate::handle::{self, Flags};
 use crate::io::{self, POLLOUT};
+use crate::socket;
 use crate::stream::{self, last_errno};
 use core::ffi::{c_int, c_uint, c_void};
 use core::mem::size_of;
@@ -39,26 +40,8 @@ pub fn set_nodelay(fd: c_int, on: bool) -> c_int {
     }
 }
 
-fn setsockopt_int(fd: c_int, level: c_int, name: c_int, v: c_int) -> c_int {
-    // SAFETY: setsockopt with a valid int option value.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            &v as *const c_int as *const c_void,
-            size_of::<c_int>() as libc::socklen_t,
-        )
-    };
-    if r != 0 {
-        -last_errno()
-    } else {
-        0
-    }
-}
-
 pub fn set_keepalive(fd: c_int, on: bool, idle: c_uint, intvl: c_uint, cnt: c_uint) -> c_int {
-    let err = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, on as c_int);
+    let err = socket::setopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, &(on as c_int as c_int));
     if err != 0 || !on {
         return err;
     }
@@ -70,29 +53,12 @@ pub fn set_keepalive(fd: c_int, on: bool, idle: c_uint, intvl: c_uint, cnt: c_ui
         (libc::TCP_KEEPINTVL, intvl),
         (libc::TCP_KEEPCNT, cnt),
     ] {
-        let err = setsockopt_int(fd, libc::IPPROTO_TCP, name, v as c_int);
+        let err = socket::setopt(fd, libc::IPPROTO_TCP, name, &(v as c_int as c_int));
         if err != 0 {
             return err;
         }
     }
     0
-}
-
-/// A new non-blocking, close-on-exec socket.
-pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
-    // SAFETY: plain socket(2).
-    let fd = unsafe {
-        libc::socket(
-            domain,
-            ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
-            protocol,
-        )
-    };
-    if fd < 0 {
-        -last_errno()
-    } else {
-        fd
-    }
 }
 
 /// Binds an unbound socket to an arbitrary port of its own family.
@@ -120,7 +86,7 @@ unsafe fn bind_any(fd: c_int) -> c_int {
 }
 
 unsafe fn new_socket(t: *mut uv_tcp_t, domain: c_int, add: Flags) -> c_int {
-    let fd = socket(domain, libc::SOCK_STREAM, 0);
+    let fd = socket::socket(domain, libc::SOCK_STREAM, 0);
     if fd < 0 {
         return fd;
     }
@@ -202,16 +168,6 @@ pub unsafe extern "C" fn uv_tcp_init(r#loop: *mut uv_loop_t, handle: *mut uv_tcp
     unsafe { uv_tcp_init_ex(r#loop, handle, libc::AF_UNSPEC as c_uint) }
 }
 
-/// The length of a sockaddr of a supported family, or None.
-unsafe fn addr_len(addr: *const libc::sockaddr) -> Option<libc::socklen_t> {
-    // SAFETY: addr points to at least a sockaddr header.
-    match unsafe { (*addr).sa_family } as c_int {
-        libc::AF_INET => Some(size_of::<libc::sockaddr_in>() as libc::socklen_t),
-        libc::AF_INET6 => Some(size_of::<libc::sockaddr_in6>() as libc::socklen_t),
-        _ => None,
-    }
-}
-
 unsafe fn is_tcp(t: *const uv_tcp_t) -> bool {
     // SAFETY: t is non-NULL memory passed as a handle.
     !t.is_null() && unsafe { (*t).r#type } == UV_TCP
@@ -229,7 +185,7 @@ pub unsafe extern "C" fn uv_tcp_bind(
         if !is_tcp(t) || addr.is_null() || handle::is_closing(h(t)) {
             return UV_EINVAL;
         }
-        let Some(len) = addr_len(addr) else {
+        let Some(len) = socket::inet_len(addr) else {
             return UV_EINVAL;
         };
         let family = (*addr).sa_family as c_int;
@@ -241,19 +197,19 @@ pub unsafe extern "C" fn uv_tcp_bind(
             return err;
         }
         let fd = stream::fd(s(t));
-        let err = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, 1);
+        let err = socket::setopt(fd, libc::SOL_SOCKET, libc::SO_REUSEADDR, &(1 as c_int));
         if err != 0 {
             return err;
         }
         if flags & UV_TCP_REUSEPORT as c_uint != 0 {
-            let err = setsockopt_int(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, 1);
+            let err = socket::setopt(fd, libc::SOL_SOCKET, libc::SO_REUSEPORT, &(1 as c_int));
             if err != 0 {
                 return err;
             }
         }
         if family == libc::AF_INET6 {
             let on = (flags & UV_TCP_IPV6ONLY as c_uint != 0) as c_int;
-            let err = setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, on);
+            let err = socket::setopt(fd, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, &(on as c_int));
             if err != 0 {
                 return err;
             }
@@ -346,7 +302,7 @@ pub unsafe extern "C" fn uv_tcp_connect(
         if req.is_null() || !is_tcp(t) || addr.is_null() || handle::is_closing(h(t)) {
             return UV_EINVAL;
         }
-        let Some(len) = addr_len(addr) else {
+        let Some(len) = socket::inet_len(addr) else {
             return UV_EINVAL;
         };
         if !(*t).connect_req.is_null() {
@@ -442,18 +398,8 @@ unsafe fn sockpeername(
         if fd < 0 || handle::is_closing(t as *const uv_handle_t) {
             return UV_EBADF;
         }
-        let mut len = *namelen as libc::socklen_t;
-        let r = if peer {
-            libc::getpeername(fd, name, &mut len)
-        } else {
-            libc::getsockname(fd, name, &mut len)
-        };
-        if r != 0 {
-            return -last_errno();
-        }
-        *namelen = len as c_int;
+        socket::name(fd, name, namelen, peer)
     }
-    0
 }
 
 #[no_mangle]

@@ -22,6 +22,7 @@
 //! with the offending address and the UV_UDP_LINUX_RECVERR flag.
 
 use crate::abi::*;
+use crate::socket;
 use crate::handle::{self, Flags};
 use crate::io::{self, POLLERR, POLLIN, POLLOUT};
 use crate::queue::{self, container_of};
@@ -75,35 +76,6 @@ fn empty_buf() -> uv_buf_t {
     }
 }
 
-/// setsockopt with any plain value; 0 or a negative errno.
-fn setopt<T>(fd: c_int, level: c_int, name: c_int, v: &T) -> c_int {
-    // SAFETY: v is a valid value of the option's type, read for size_of::<T>() bytes.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            v as *const T as *const c_void,
-            size_of::<T>() as libc::socklen_t,
-        )
-    };
-    if r != 0 {
-        -last_errno()
-    } else {
-        0
-    }
-}
-
-/// The length of an address uv_udp_bind/uv_udp_connect accept.
-unsafe fn inet_len(addr: *const libc::sockaddr) -> Option<libc::socklen_t> {
-    // SAFETY: addr points to at least a sockaddr header.
-    match unsafe { (*addr).sa_family } as c_int {
-        libc::AF_INET => Some(size_of::<libc::sockaddr_in>() as libc::socklen_t),
-        libc::AF_INET6 => Some(size_of::<libc::sockaddr_in6>() as libc::socklen_t),
-        _ => None,
-    }
-}
-
 /// The length of a destination address (unix sockets too, for uv_udp_open'ed ones).
 unsafe fn dest_len(addr: *const libc::sockaddr) -> Option<libc::socklen_t> {
     // SAFETY: addr points to at least a sockaddr header.
@@ -111,7 +83,7 @@ unsafe fn dest_len(addr: *const libc::sockaddr) -> Option<libc::socklen_t> {
         if (*addr).sa_family as c_int == libc::AF_UNIX {
             return Some(size_of::<libc::sockaddr_un>() as libc::socklen_t);
         }
-        inet_len(addr)
+        socket::inet_len(addr)
     }
 }
 
@@ -141,7 +113,7 @@ pub unsafe extern "C" fn uv_udp_init_ex(
     }
     let mut sock = -1;
     if domain != libc::AF_UNSPEC {
-        sock = crate::tcp::socket(domain, libc::SOCK_DGRAM, 0);
+        sock = socket::socket(domain, libc::SOCK_DGRAM, 0);
         if sock < 0 {
             return sock;
         }
@@ -191,7 +163,7 @@ unsafe fn bind(
         }
         let mut sock = fd(u);
         if sock == -1 {
-            sock = crate::tcp::socket(family, libc::SOCK_DGRAM, 0);
+            sock = socket::socket(family, libc::SOCK_DGRAM, 0);
             if sock < 0 {
                 return sock;
             }
@@ -200,8 +172,8 @@ unsafe fn bind(
         let one: c_int = 1;
         if flags & UV_UDP_LINUX_RECVERR as c_uint != 0 {
             let err = match family {
-                libc::AF_INET => setopt(sock, libc::IPPROTO_IP, libc::IP_RECVERR, &one),
-                libc::AF_INET6 => setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, &one),
+                libc::AF_INET => socket::setopt(sock, libc::IPPROTO_IP, libc::IP_RECVERR, &one),
+                libc::AF_INET6 => socket::setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, &one),
                 _ => 0,
             };
             if err != 0 {
@@ -209,19 +181,19 @@ unsafe fn bind(
             }
         }
         if flags & UV_UDP_REUSEADDR as c_uint != 0 {
-            let err = setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one);
+            let err = socket::setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one);
             if err != 0 {
                 return err;
             }
         }
         if flags & UV_UDP_REUSEPORT as c_uint != 0 {
-            let err = setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, &one);
+            let err = socket::setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, &one);
             if err != 0 {
                 return err;
             }
         }
         if flags & UV_UDP_IPV6ONLY as c_uint != 0 {
-            let err = setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, &one);
+            let err = socket::setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_V6ONLY, &one);
             if err != 0 {
                 return err;
             }
@@ -288,7 +260,7 @@ pub unsafe extern "C" fn uv_udp_bind(
         if !is_udp(u) || addr.is_null() || handle::is_closing(h(u)) {
             return UV_EINVAL;
         }
-        let Some(len) = inet_len(addr) else {
+        let Some(len) = socket::inet_len(addr) else {
             return UV_EINVAL;
         };
         bind(u, addr, len, flags)
@@ -322,13 +294,13 @@ pub unsafe extern "C" fn uv_udp_open_ex(
         }
         let one: c_int = 1;
         if flags & UV_UDP_REUSEADDR as c_uint != 0 {
-            let err = setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one);
+            let err = socket::setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEADDR, &one);
             if err != 0 {
                 return err;
             }
         }
         if flags & UV_UDP_REUSEPORT as c_uint != 0 {
-            let err = setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, &one);
+            let err = socket::setopt(sock, libc::SOL_SOCKET, libc::SO_REUSEPORT, &one);
             if err != 0 {
                 return err;
             }
@@ -375,7 +347,7 @@ pub unsafe extern "C" fn uv_udp_connect(
             }
             return disconnect(u);
         }
-        let Some(len) = inet_len(addr) else {
+        let Some(len) = socket::inet_len(addr) else {
             return UV_EINVAL;
         };
         if flags(u).contains(CONNECTED) {
@@ -440,18 +412,8 @@ unsafe fn sockpeername(
         if sock < 0 || handle::is_closing(u as *const uv_handle_t) {
             return UV_EBADF;
         }
-        let mut len = *namelen as libc::socklen_t;
-        let r = if peer {
-            libc::getpeername(sock, name, &mut len)
-        } else {
-            libc::getsockname(sock, name, &mut len)
-        };
-        if r != 0 {
-            return -last_errno();
-        }
-        *namelen = len as c_int;
+        socket::name(sock, name, namelen, peer)
     }
-    0
 }
 
 #[no_mangle]
@@ -565,7 +527,7 @@ pub unsafe extern "C" fn uv_udp_set_membership(
                     imr_multiaddr: group.sin_addr,
                     imr_interface: iface,
                 };
-                setopt(fd(u), libc::IPPROTO_IP, name, &mreq)
+                socket::setopt(fd(u), libc::IPPROTO_IP, name, &mreq)
             }
             Some(Ip::V6(group)) => {
                 let err = maybe_bind(u, libc::AF_INET6, UV_UDP_REUSEADDR as c_uint);
@@ -585,7 +547,7 @@ pub unsafe extern "C" fn uv_udp_set_membership(
                     ipv6mr_multiaddr: group.sin6_addr,
                     ipv6mr_interface: iface,
                 };
-                setopt(fd(u), libc::IPPROTO_IPV6, name, &mreq)
+                socket::setopt(fd(u), libc::IPPROTO_IPV6, name, &mreq)
             }
             None => UV_EINVAL,
         }
@@ -644,7 +606,7 @@ pub unsafe extern "C" fn uv_udp_set_source_membership(
                 UV_LEAVE_GROUP => libc::MCAST_LEAVE_SOURCE_GROUP,
                 _ => return UV_EINVAL,
             };
-            return setopt(fd(u), libc::IPPROTO_IPV6, name, &req);
+            return socket::setopt(fd(u), libc::IPPROTO_IPV6, name, &req);
         }
         let err = crate::inet::uv_ip4_addr(source_addr, 0, &mut s4);
         if err != 0 {
@@ -668,7 +630,7 @@ pub unsafe extern "C" fn uv_udp_set_source_membership(
             UV_LEAVE_GROUP => libc::IP_DROP_SOURCE_MEMBERSHIP,
             _ => return UV_EINVAL,
         };
-        setopt(fd(u), libc::IPPROTO_IP, name, &req)
+        socket::setopt(fd(u), libc::IPPROTO_IP, name, &req)
     }
 }
 
@@ -677,9 +639,9 @@ unsafe fn ip_option(u: *mut uv_udp_t, v4: c_int, v6: c_int, v: c_int) -> c_int {
     // SAFETY: u is a live UDP handle; a missing socket gives EBADF from the kernel.
     unsafe {
         if flags(u).contains(IPV6) {
-            setopt(fd(u), libc::IPPROTO_IPV6, v6, &v)
+            socket::setopt(fd(u), libc::IPPROTO_IPV6, v6, &v)
         } else {
-            setopt(fd(u), libc::IPPROTO_IP, v4, &v)
+            socket::setopt(fd(u), libc::IPPROTO_IP, v4, &v)
         }
     }
 }
@@ -743,7 +705,7 @@ pub unsafe extern "C" fn uv_udp_set_broadcast(handle: *mut uv_udp_t, on: c_int) 
         if !is_udp(handle) {
             return UV_EINVAL;
         }
-        setopt(fd(handle), libc::SOL_SOCKET, libc::SO_BROADCAST, &on)
+        socket::setopt(fd(handle), libc::SOL_SOCKET, libc::SO_BROADCAST, &on)
     }
 }
 
@@ -776,8 +738,8 @@ pub unsafe extern "C" fn uv_udp_set_multicast_interface(
             }
         };
         match ip {
-            Ip::V4(a4) => setopt(fd(u), libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &a4.sin_addr),
-            Ip::V6(a6) => setopt(
+            Ip::V4(a4) => socket::setopt(fd(u), libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &a4.sin_addr),
+            Ip::V6(a6) => socket::setopt(
                 fd(u),
                 libc::IPPROTO_IPV6,
                 libc::IPV6_MULTICAST_IF,
