@@ -339,14 +339,18 @@ unsafe fn read(s: *mut uv_stream_t) {
             if fd(s) < 0 {
                 return;
             }
-            let mut cmsg = CmsgSpace([0; 512]);
+            // The control buffer is only needed (and only zeroed) for IPC pipes.
+            let mut cmsg = core::mem::MaybeUninit::<CmsgSpace>::uninit();
             let mut msg: libc::msghdr = core::mem::zeroed();
+            if is_ipc {
+                ptr::write_bytes(cmsg.as_mut_ptr(), 0, 1);
+            }
             let n = loop {
                 let n = if is_ipc {
                     msg.msg_iov = &mut buf as *mut uv_buf_t as *mut libc::iovec;
                     msg.msg_iovlen = 1;
-                    msg.msg_control = cmsg.0.as_mut_ptr() as *mut c_void;
-                    msg.msg_controllen = cmsg.0.len();
+                    msg.msg_control = cmsg.as_mut_ptr() as *mut c_void;
+                    msg.msg_controllen = core::mem::size_of::<CmsgSpace>();
                     libc::recvmsg(fd(s), &mut msg, libc::MSG_CMSG_CLOEXEC)
                 } else {
                     libc::read(fd(s), buf.base as *mut c_void, buf.len)
@@ -507,8 +511,11 @@ unsafe fn try_write_bufs(
             }
         } else {
             loop {
-                let n = if (*s).r#type == UV_TCP {
-                    // Sockets: a closed peer gives EPIPE, never SIGPIPE.
+                let n = if (*s).r#type == UV_TCP && iovcnt == 1 {
+                    // Sockets: a closed peer gives EPIPE, never SIGPIPE. send() is the
+                    // cheapest way to say so for one buffer.
+                    libc::send(fd(s), (*bufs).base as *const c_void, (*bufs).len, libc::MSG_NOSIGNAL)
+                } else if (*s).r#type == UV_TCP {
                     let mut msg: libc::msghdr = core::mem::zeroed();
                     msg.msg_iov = bufs as *mut libc::iovec;
                     msg.msg_iovlen = iovcnt as usize;
