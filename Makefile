@@ -4,7 +4,8 @@
 #   make demo     build, then run the demo programs against the library
 #   make test     every test: cargo test, header freshness, ABI probe, C/C++/Debian-header tests
 #   make header   refresh the committed include/ from a fresh generation
-#   make install  PREFIX=/usr/local DESTDIR=  (library + SONAME links, headers, libuv.pc)
+#   make install  PREFIX=/usr/local DESTDIR=  (library + SONAME links, headers, libuv.pc,
+#                 CMake package: find_package(libuv) -> libuv::uv, libuv::uv_a)
 
 PREFIX ?= /usr/local
 LIBDIR ?= $(PREFIX)/lib
@@ -104,6 +105,10 @@ install: lib
 	install -m 644 include/uv/*.h $(DESTDIR)$(INCDIR)/uv/
 	sed -e 's|@prefix@|$(PREFIX)|g' -e 's|@libdir@|$(LIBDIR)|g' -e 's|@includedir@|$(INCDIR)|g' \
 	  libuv.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/libuv.pc
+	install -d $(DESTDIR)$(LIBDIR)/cmake/libuv
+	sed -e 's|@libdir@|$(LIBDIR)|g' -e 's|@includedir@|$(INCDIR)|g' \
+	  cmake/libuvConfig.cmake.in > $(DESTDIR)$(LIBDIR)/cmake/libuv/libuvConfig.cmake
+	install -m 644 cmake/libuvConfigVersion.cmake $(DESTDIR)$(LIBDIR)/cmake/libuv/
 
 clean:
 	$(CARGO) clean

@@ -25,6 +25,35 @@ check "a program builds with pkg-config --cflags --libs libuv" \
   sh -c "cc \$(pkg-config --cflags libuv) examples-c/hello_version.c \$(pkg-config --libs libuv) -o '$dest/hello'"
 check "and runs on the installed library" \
   sh -c "LD_LIBRARY_PATH='$lib' '$dest/hello' | grep -q 'running on libuv 1.52.1'"
+
+# CMake: find_package(libuv) from a real prefix (the config holds absolute paths).
+if command -v cmake >/dev/null; then
+  prefix2="$dest/prefix"
+  make --no-print-directory install PREFIX="$prefix2" >/dev/null
+  proj="$dest/cmake-proj"
+  mkdir -p "$proj"
+  cp examples-c/hello_version.c "$proj/"
+  cat > "$proj/CMakeLists.txt" <<'CMAKE'
+cmake_minimum_required(VERSION 3.10)
+project(hello C)
+find_package(libuv 1.40 REQUIRED)
+add_executable(hello_shared hello_version.c)
+target_link_libraries(hello_shared PRIVATE libuv::uv)
+add_executable(hello_static hello_version.c)
+target_link_libraries(hello_static PRIVATE libuv::uv_a)
+CMAKE
+  check "cmake: find_package(libuv 1.40) configures" \
+    cmake -S "$proj" -B "$proj/build" -DCMAKE_PREFIX_PATH="$prefix2"
+  check "cmake: libuv::uv and libuv::uv_a targets build" cmake --build "$proj/build"
+  check "cmake: the shared build runs on libuv.so.1" \
+    sh -c "LD_LIBRARY_PATH='$prefix2/lib' '$proj/build/hello_shared' | grep -q 'running on libuv 1.52.1'"
+  check "cmake: the static build runs" sh -c "'$proj/build/hello_static' | grep -q 'running on libuv 1.52.1'"
+  sed -i 's/libuv 1.40/libuv 2.0/' "$proj/CMakeLists.txt"
+  check "cmake: find_package(libuv 2.0) is refused" \
+    sh -c "! cmake -S '$proj' -B '$proj/build2' -DCMAKE_PREFIX_PATH='$prefix2'"
+else
+  echo "# cmake not installed: CMake package checks skipped"
+fi
 echo "1..$n"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
