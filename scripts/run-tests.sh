@@ -42,7 +42,8 @@ run_suite "C tests (our header)" env LD_LIBRARY_PATH="$LIB" build/tests/c
 run_suite "C++ tests (our header)" env LD_LIBRARY_PATH="$LIB" build/tests/cxx
 run_suite "C tests (Debian header)" env LD_LIBRARY_PATH="$LIB" build/tests/debian
 run_suite "examples with real clients" scripts/examples-test.sh "$LIB"
-run_suite "make install + pkg-config" scripts/install-test.sh
+run_suite "make install, pkg-config, CMake" scripts/install-test.sh
+run_suite "swap under system-built binaries" scripts/swap-test.sh
 
 echo
 echo "### summary"
