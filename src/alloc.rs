@@ -102,6 +102,7 @@ pub unsafe fn free(ptr: *mut c_void) {
             f(ptr)
         },
     }
+    // SAFETY: errno is this thread's; we put back the value read above.
     unsafe { *libc::__errno_location() = saved };
 }
 

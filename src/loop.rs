@@ -340,6 +340,7 @@ unsafe fn backend_timeout(l: *const uv_loop_t) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn uv_backend_timeout(r#loop: *const uv_loop_t) -> c_int {
+    // SAFETY: a non-NULL loop is one the program initialized.
     if r#loop.is_null() || unsafe { (*r#loop).internal_fields.is_null() } {
         return 0;
     }
