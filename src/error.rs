@@ -5,7 +5,6 @@
 
 use crate::abi::ERRNO_TABLE;
 use core::ffi::{c_char, c_int};
-use std::collections::HashMap;
 use std::ffi::CString;
 use std::sync::Mutex;
 
@@ -39,17 +38,22 @@ fn unknown_text(err: c_int) -> String {
 }
 
 /// libuv returns a freshly allocated (and never freed) string for unknown codes. We keep one
-/// string per code instead, so a program that asks repeatedly does not leak repeatedly.
+/// string per code instead, so a program that asks repeatedly does not leak repeatedly. A
+/// plain vector (unknown codes are few) keeps every string reachable from the start of an
+/// allocation, which leak checkers can follow (a hash table's interior pointers they cannot).
 fn unknown_static(err: c_int) -> *const c_char {
-    static UNKNOWN: Mutex<Option<HashMap<c_int, CString>>> = Mutex::new(None);
-    let mut guard = match UNKNOWN.lock() {
+    static UNKNOWN: Mutex<Vec<(c_int, CString)>> = Mutex::new(Vec::new());
+    let mut known = match UNKNOWN.lock() {
         Ok(g) => g,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let map = guard.get_or_insert_with(HashMap::new);
-    map.entry(err)
-        .or_insert_with(|| CString::new(unknown_text(err)).unwrap())
-        .as_ptr()
+    if let Some((_, s)) = known.iter().find(|(code, _)| *code == err) {
+        return s.as_ptr();
+    }
+    let s = CString::new(unknown_text(err)).unwrap_or_default();
+    let p = s.as_ptr();
+    known.push((err, s));
+    p
 }
 
 /// Copies `text` into `buf` with snprintf's contract: at most `buflen - 1` bytes, always

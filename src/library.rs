@@ -20,3 +20,10 @@ pub extern "C" fn uv_library_shutdown() {
         unsafe { crate::r#loop::uv_loop_close(l) };
     }
 }
+
+/// Like libuv (an ELF destructor in uv-common.c), run uv_library_shutdown when the library is
+/// unloaded or the process exits: the pool threads are joined and the memory handed out by
+/// uv_setup_args is released, so a program's exit is clean under leak checkers.
+#[used]
+#[link_section = ".fini_array"]
+static RUN_AT_EXIT: extern "C" fn() = uv_library_shutdown;

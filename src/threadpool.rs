@@ -45,7 +45,8 @@ struct Pool {
     signalled: usize,
     slow_io_running: usize,
     nthreads: usize,
-    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Plain pthreads, as libuv's: no Rust thread bookkeeping to strand in a forked child.
+    threads: Vec<uv_thread_t>,
     initialized: bool,
 }
 
@@ -122,7 +123,40 @@ fn shared() -> &'static Shared {
 /// may be held), so the next submission starts a fresh one, as libuv does. The old pool is
 /// leaked; only an atomic store, so this is safe in children that go on to exec.
 extern "C" fn atfork_child() {
-    SHARED.store(ptr::null_mut(), Ordering::Release);
+    // The old pool stays reachable (not freed: its mutex may be held by a thread that no
+    // longer exists), so leak checkers see it as still reachable rather than lost.
+    ORPHANED.store(SHARED.swap(ptr::null_mut(), Ordering::AcqRel), Ordering::Release);
+}
+
+/// The pool a forked child inherited and abandoned (see `atfork_child`).
+// Only ever written: #[used] keeps the optimizer from deleting it (and with it the
+// reference that keeps the old pool reachable).
+#[used]
+static ORPHANED: AtomicPtr<Shared> = AtomicPtr::new(ptr::null_mut());
+
+/// A pool thread's entry point (named like libuv's workers). Created with pthread_create
+/// directly: nothing is allocated per thread, so nothing can be stranded by a fork that
+/// happens before a new thread runs.
+extern "C" fn worker_entry(_arg: *mut core::ffi::c_void) -> *mut core::ffi::c_void {
+    // SAFETY: a static NUL-terminated name; naming the calling thread.
+    unsafe { libc::pthread_setname_np(libc::pthread_self(), c"libuv-worker".as_ptr()) };
+    worker();
+    ptr::null_mut()
+}
+
+/// Starts one pool thread with an 8 MiB stack (libuv's size); 0 or an errno.
+fn spawn_worker(tid: &mut uv_thread_t) -> c_int {
+    // SAFETY: attr is initialized before use and destroyed after; tid is valid storage.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = core::mem::zeroed();
+        if libc::pthread_attr_init(&mut attr) != 0 {
+            return libc::ENOMEM;
+        }
+        libc::pthread_attr_setstacksize(&mut attr, 8 << 20);
+        let err = libc::pthread_create(tid, &attr, worker_entry, ptr::null_mut());
+        libc::pthread_attr_destroy(&mut attr);
+        err
+    }
 }
 
 fn lock() -> MutexGuard<'static, Pool> {
@@ -210,18 +244,16 @@ fn ensure_started(p: &mut Pool) {
     let n = threadpool_size();
     p.nthreads = n;
     for i in 0..n {
-        let t = std::thread::Builder::new()
-            .name("libuv-worker".into())
-            .stack_size(8 << 20)
-            .spawn(worker);
-        match t {
-            Ok(t) => p.threads.push(t),
-            Err(_) if i > 0 => {
-                p.nthreads = i;
-                break;
-            }
+        let mut tid: uv_thread_t = 0;
+        let err = spawn_worker(&mut tid);
+        if err == 0 {
+            p.threads.push(tid);
+        } else if i > 0 {
+            p.nthreads = i;
+            break;
+        } else {
             // Not even one thread: work would never run, which libuv treats as fatal.
-            Err(_) => std::process::abort(),
+            std::process::abort();
         }
     }
 }
@@ -432,7 +464,8 @@ pub fn shutdown() {
         std::mem::take(&mut p.threads)
     };
     for t in threads {
-        let _ = t.join();
+        // SAFETY: t is a joinable pool thread created by spawn_worker.
+        unsafe { libc::pthread_join(t, ptr::null_mut()) };
     }
     let mut p = lock();
     // SAFETY: mutex held; every thread is gone.
