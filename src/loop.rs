@@ -257,9 +257,33 @@ pub extern "C" fn uv_default_loop() -> *mut uv_loop_t {
     storage
 }
 
-/// The default loop if it exists (for uv_library_shutdown).
-pub fn default_loop_if_any() -> *mut uv_loop_t {
-    DEFAULT_LOOP.load(Ordering::Acquire)
+/// uv_library_shutdown: closes the default loop if it exists and holds nothing of the
+/// program's. Only memory inside the loop struct is read: a handle the program left
+/// registered may live in memory that is gone, so finding any node outside the loop struct
+/// is enough to leave the loop alone.
+pub fn close_default_if_quiescent() {
+    let l = DEFAULT_LOOP.load(Ordering::Acquire);
+    if l.is_null() {
+        return;
+    }
+    let start = l as usize;
+    let end = start + core::mem::size_of::<uv_loop_t>();
+    // SAFETY: l is the initialized default loop (static storage); only nodes inside it
+    // (its internal handles) are followed.
+    unsafe {
+        if (*l).active_reqs.count != 0 || !(*l).closing_handles.is_null() {
+            return;
+        }
+        let head: *mut uv__queue = &mut (*l).handle_queue;
+        let mut q = queue::head(head);
+        while q != head {
+            if !(start..end).contains(&(q as usize)) {
+                return; // a program handle
+            }
+            q = queue::next(q);
+        }
+        uv_loop_close(l);
+    }
 }
 
 #[no_mangle]
