@@ -7,7 +7,13 @@ use core::mem::size_of;
 /// A new non-blocking, close-on-exec socket, or a negative errno.
 pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
     // SAFETY: plain socket(2).
-    let fd = unsafe { libc::socket(domain, ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC, protocol) };
+    let fd = unsafe {
+        libc::socket(
+            domain,
+            ty | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            protocol,
+        )
+    };
     if fd < 0 {
         -last_errno()
     } else {
@@ -19,7 +25,13 @@ pub fn socket(domain: c_int, ty: c_int, protocol: c_int) -> c_int {
 pub fn setopt<T>(fd: c_int, level: c_int, name: c_int, v: &T) -> c_int {
     // SAFETY: v is a valid value of the option's type, read for size_of::<T>() bytes.
     let r = unsafe {
-        libc::setsockopt(fd, level, name, v as *const T as *const c_void, size_of::<T>() as libc::socklen_t)
+        libc::setsockopt(
+            fd,
+            level,
+            name,
+            v as *const T as *const c_void,
+            size_of::<T>() as libc::socklen_t,
+        )
     };
     if r != 0 {
         -last_errno()

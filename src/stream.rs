@@ -514,7 +514,12 @@ unsafe fn try_write_bufs(
                 let n = if (*s).r#type == UV_TCP && iovcnt == 1 {
                     // Sockets: a closed peer gives EPIPE, never SIGPIPE. send() is the
                     // cheapest way to say so for one buffer.
-                    libc::send(fd(s), (*bufs).base as *const c_void, (*bufs).len, libc::MSG_NOSIGNAL)
+                    libc::send(
+                        fd(s),
+                        (*bufs).base as *const c_void,
+                        (*bufs).len,
+                        libc::MSG_NOSIGNAL,
+                    )
                 } else if (*s).r#type == UV_TCP {
                     let mut msg: libc::msghdr = core::mem::zeroed();
                     msg.msg_iov = bufs as *mut libc::iovec;

@@ -41,7 +41,12 @@ pub fn set_nodelay(fd: c_int, on: bool) -> c_int {
 }
 
 pub fn set_keepalive(fd: c_int, on: bool, idle: c_uint, intvl: c_uint, cnt: c_uint) -> c_int {
-    let err = socket::setopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, &(on as c_int as c_int));
+    let err = socket::setopt(
+        fd,
+        libc::SOL_SOCKET,
+        libc::SO_KEEPALIVE,
+        &(on as c_int as c_int),
+    );
     if err != 0 || !on {
         return err;
     }

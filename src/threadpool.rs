@@ -125,7 +125,10 @@ fn shared() -> &'static Shared {
 extern "C" fn atfork_child() {
     // The old pool stays reachable (not freed: its mutex may be held by a thread that no
     // longer exists), so leak checkers see it as still reachable rather than lost.
-    ORPHANED.store(SHARED.swap(ptr::null_mut(), Ordering::AcqRel), Ordering::Release);
+    ORPHANED.store(
+        SHARED.swap(ptr::null_mut(), Ordering::AcqRel),
+        Ordering::Release,
+    );
 }
 
 /// The pool a forked child inherited and abandoned (see `atfork_child`).

@@ -22,10 +22,10 @@
 //! with the offending address and the UV_UDP_LINUX_RECVERR flag.
 
 use crate::abi::*;
-use crate::socket;
 use crate::handle::{self, Flags};
 use crate::io::{self, POLLERR, POLLIN, POLLOUT};
 use crate::queue::{self, container_of};
+use crate::socket;
 use crate::stream::last_errno;
 use core::ffi::{c_char, c_int, c_uint, c_void};
 use core::mem::{size_of, zeroed};
@@ -173,7 +173,9 @@ unsafe fn bind(
         if flags & UV_UDP_LINUX_RECVERR as c_uint != 0 {
             let err = match family {
                 libc::AF_INET => socket::setopt(sock, libc::IPPROTO_IP, libc::IP_RECVERR, &one),
-                libc::AF_INET6 => socket::setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, &one),
+                libc::AF_INET6 => {
+                    socket::setopt(sock, libc::IPPROTO_IPV6, libc::IPV6_RECVERR, &one)
+                }
                 _ => 0,
             };
             if err != 0 {
@@ -634,10 +636,21 @@ pub unsafe extern "C" fn uv_udp_set_source_membership(
     }
 }
 
-/// An IP-level option by the socket's family: `v4` for IPv4, `v6` for IPv6 sockets.
-unsafe fn ip_option(u: *mut uv_udp_t, v4: c_int, v6: c_int, v: c_int) -> c_int {
-    // SAFETY: u is a live UDP handle; a missing socket gives EBADF from the kernel.
+/// Sets an IP-level option by the socket's family (`v4` for IPv4, `v6` for IPv6 sockets)
+/// after checking the handle and that the value lies in `range` (UV_EINVAL otherwise).
+unsafe fn ip_option(
+    u: *mut uv_udp_t,
+    range: core::ops::RangeInclusive<c_int>,
+    v4: c_int,
+    v6: c_int,
+    v: c_int,
+) -> c_int {
+    // SAFETY: u is NULL or a handle the program initialized (checked by is_udp); a missing
+    // socket gives EBADF from the kernel.
     unsafe {
+        if !is_udp(u) || !range.contains(&v) {
+            return UV_EINVAL;
+        }
         if flags(u).contains(IPV6) {
             socket::setopt(fd(u), libc::IPPROTO_IPV6, v6, &v)
         } else {
@@ -648,16 +661,11 @@ unsafe fn ip_option(u: *mut uv_udp_t, v4: c_int, v6: c_int, v: c_int) -> c_int {
 
 #[no_mangle]
 pub unsafe extern "C" fn uv_udp_set_multicast_loop(handle: *mut uv_udp_t, on: c_int) -> c_int {
-    // SAFETY: the program passes an initialized handle.
+    // SAFETY: see ip_option.
     unsafe {
-        if !is_udp(handle) {
-            return UV_EINVAL;
-        }
-        if !(0..=255).contains(&on) {
-            return UV_EINVAL;
-        }
         ip_option(
             handle,
+            0..=255,
             libc::IP_MULTICAST_LOOP,
             libc::IPV6_MULTICAST_LOOP,
             on,
@@ -667,16 +675,11 @@ pub unsafe extern "C" fn uv_udp_set_multicast_loop(handle: *mut uv_udp_t, on: c_
 
 #[no_mangle]
 pub unsafe extern "C" fn uv_udp_set_multicast_ttl(handle: *mut uv_udp_t, ttl: c_int) -> c_int {
-    // SAFETY: the program passes an initialized handle.
+    // SAFETY: see ip_option.
     unsafe {
-        if !is_udp(handle) {
-            return UV_EINVAL;
-        }
-        if !(0..=255).contains(&ttl) {
-            return UV_EINVAL;
-        }
         ip_option(
             handle,
+            0..=255,
             libc::IP_MULTICAST_TTL,
             libc::IPV6_MULTICAST_HOPS,
             ttl,
@@ -686,16 +689,8 @@ pub unsafe extern "C" fn uv_udp_set_multicast_ttl(handle: *mut uv_udp_t, ttl: c_
 
 #[no_mangle]
 pub unsafe extern "C" fn uv_udp_set_ttl(handle: *mut uv_udp_t, ttl: c_int) -> c_int {
-    // SAFETY: the program passes an initialized handle.
-    unsafe {
-        if !is_udp(handle) {
-            return UV_EINVAL;
-        }
-        if !(1..=255).contains(&ttl) {
-            return UV_EINVAL;
-        }
-        ip_option(handle, libc::IP_TTL, libc::IPV6_UNICAST_HOPS, ttl)
-    }
+    // SAFETY: see ip_option.
+    unsafe { ip_option(handle, 1..=255, libc::IP_TTL, libc::IPV6_UNICAST_HOPS, ttl) }
 }
 
 #[no_mangle]
@@ -738,7 +733,9 @@ pub unsafe extern "C" fn uv_udp_set_multicast_interface(
             }
         };
         match ip {
-            Ip::V4(a4) => socket::setopt(fd(u), libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &a4.sin_addr),
+            Ip::V4(a4) => {
+                socket::setopt(fd(u), libc::IPPROTO_IP, libc::IP_MULTICAST_IF, &a4.sin_addr)
+            }
             Ip::V6(a6) => socket::setopt(
                 fd(u),
                 libc::IPPROTO_IPV6,
